@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install the test dependencies and run the whole suite over every backend on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+# torch: the CPU build (an unpinned 'torch' would download a multi-GB CUDA build).
+if ! "$PY" -c "import torch" 2>/dev/null; then
+  "$PY" -m pip install -q "torch==2.13.0" || echo "torch not installed: its backend is skipped"
+fi
+"$PY" -m pip install -q -e ".[test,examples]"
+"$PY" -c "import portanet as pn; print('backends available:', ', '.join(pn.available_backends()))"
+exec "$PY" -m pytest -q -p no:cacheprovider "$@"

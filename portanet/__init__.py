@@ -1,0 +1,20 @@
+"""portanet: one backprop implementation for every Python Array API library.
+
+Example:
+    >>> import portanet as pn
+    >>> model = pn.nn.Sequential(pn.nn.Linear(4, 8), pn.nn.ReLU(), pn.nn.Linear(8, 3))
+    >>> loss = pn.nn.functional.cross_entropy(model(pn.randn(5, 4)), pn.tensor([0, 1, 2, 0, 1]))
+    >>> loss.backward()
+"""
+__version__ = "0.1.0"
+
+from . import backend, random  # noqa: E402,F401
+from .autograd.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402,F401
+from .autograd.tensor import Tensor, as_tensor, tensor  # noqa: E402,F401
+from .backend import (Backend, BackendError, available_backends, get_backend, set_backend,  # noqa: E402,F401
+                      to_numpy, use_backend)
+from .ops.api import *  # noqa: E402,F401,F403
+from .random import manual_seed, rand, randint, randn  # noqa: E402,F401
+from . import nn, optim, testing  # noqa: E402,F401
+from .io import load, save  # noqa: E402,F401
+from .creation import arange, full, ones, ones_like, zeros, zeros_like  # noqa: E402,F401

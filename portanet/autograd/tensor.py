@@ -1,0 +1,305 @@
+"""``Tensor``: an array of the current backend plus what autograd needs.
+
+Example:
+    >>> x = pn.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import Backend, BackendError, dtype_name, get_backend, resolve_dtype
+from . import function as _fn
+
+__all__ = ["Tensor", "tensor", "as_tensor"]
+
+
+class Tensor:
+    """A multi-dimensional array on some backend, recorded on the tape when it needs a gradient.
+
+    Attributes:
+        data: the backend array (NumPy ``ndarray``, ``torch.Tensor``, CuPy or strict array).
+        grad: accumulated gradient as a Tensor, or ``None``.
+        requires_grad: whether operations on this tensor are recorded.
+
+    Build tensors with :func:`portanet.tensor`; ``Tensor(data)`` does the same.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_bk", "__weakref__")
+    __array_ufunc__ = None  # make `ndarray + Tensor` defer to Tensor.__radd__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 backend: Any = None):
+        bk = get_backend() if backend is None else _as_backend(backend)
+        if isinstance(data, Tensor):
+            if not data._bk.same_place(bk):
+                data = _convert_between(data, bk)
+            else:
+                data = data.data
+            self.data = data if dtype is None else bk.xp.astype(data, resolve_dtype(dtype, bk.xp))
+        else:
+            self.data = _to_backend_array(data, bk, dtype)
+        self._bk = bk
+        self.grad = None
+        self._node = None
+        if requires_grad and not _is_float(bk.xp, self.data.dtype):
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got {dtype_name(self.data.dtype)}")
+        self.requires_grad = bool(requires_grad)
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def device(self):
+        return self._bk.device if self._bk.device is not None else _device_of(self.data)
+
+    @property
+    def backend(self) -> Backend:
+        """The :class:`Backend` this tensor lives on."""
+        return self._bk
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    def numel(self) -> int:
+        n = 1
+        for s in self.data.shape:
+            n *= s
+        return n
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def __len__(self) -> int:
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.numel() != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        d = self.data
+        if self.ndim:
+            d = self._bk.xp.reshape(d, ())
+        return d.item() if hasattr(d, "item") else float(d)
+
+    def numpy(self):
+        """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
+        from ..backend import to_numpy
+        return to_numpy(self.data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph."""
+        return _wrap(self.data, self._bk, False)
+
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        if flag and not _is_float(self._bk.xp, self.data.dtype):
+            raise TypeError("only floating-point tensors can require gradients")
+        self.requires_grad = flag
+        return self
+
+    def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Tensor":
+        """Copy to another backend/device and/or cast; returns ``self`` when nothing changes."""
+        bk = self._bk if backend is None and device is None else _as_backend(
+            backend if backend is not None else self._bk, device)
+        out = self if bk.same_place(self._bk) else _wrap(_convert_between(self, bk), bk, False)
+        if dtype is not None:
+            dt = resolve_dtype(dtype, bk.xp)
+            if dt != out.dtype:
+                out = out.astype(dt)
+        if out is not self and self.requires_grad and out._node is None:
+            out.requires_grad = True
+        return out
+
+    def astype(self, dtype: Any) -> "Tensor":
+        from ..ops.elementwise import Cast
+        return Cast.apply(self, dtype=resolve_dtype(dtype, self._bk.xp))
+
+    def float(self) -> "Tensor":
+        return self.astype("float32")
+
+    def double(self) -> "Tensor":
+        return self.astype("float64")
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
+
+        Args:
+            gradient: upstream gradient, required unless ``self`` has one element.
+            retain_graph: keep saved arrays so that backward can run again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad")
+        xp = self._bk.xp
+        if gradient is None:
+            if self.numel() != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a one-element tensor, got shape {self.shape}")
+            g = xp.ones(self.data.shape, dtype=self.data.dtype, device=self._bk.device)
+        else:
+            g = gradient.data if isinstance(gradient, Tensor) else self._bk.asarray(gradient, self.data.dtype)
+            if tuple(g.shape) != self.shape:
+                raise ValueError(f"backward(): gradient shape {tuple(g.shape)} != tensor shape {self.shape}")
+        if self._node is None:
+            self.grad = _wrap(g, self._bk, False) if self.grad is None else _wrap(self.grad.data + g, self._bk, False)
+            return
+        _fn._RETAIN.flag = retain_graph
+        try:
+            _fn.run_backward(self, g)
+        finally:
+            _fn._RETAIN.flag = False
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def __repr__(self) -> str:
+        import numpy as np
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != self._bk.float_dtype and _is_float(self._bk.xp, self.data.dtype):
+            extra += f", dtype={dtype_name(self.data.dtype)}"
+        if self._bk.name != "numpy":
+            extra += f", backend={self._bk.name!r}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
+
+def _wrap(data, bk: Backend, requires_grad: bool) -> Tensor:
+    """Fast internal constructor: no checks, no conversion."""
+    t = object.__new__(Tensor)
+    t.data = data
+    t._bk = bk
+    t.grad = None
+    t._node = None
+    t.requires_grad = requires_grad
+    return t
+
+
+Tensor._wrap = staticmethod(_wrap)
+
+
+def _is_float(xp, dtype) -> bool:
+    return dtype == xp.float32 or dtype == xp.float64 or dtype == getattr(xp, "float16", None)
+
+
+def _device_of(data):
+    import array_api_compat
+    return array_api_compat.device(data)
+
+
+def _as_backend(backend: Any, device: Any = None) -> Backend:
+    from ..backend import _make
+    return _make(backend, device)
+
+
+def _to_backend_array(data: Any, bk: Backend, dtype: Any):
+    xp = bk.xp
+    if dtype is not None:
+        dtype = resolve_dtype(dtype, xp)
+        return bk.asarray(data, dtype)
+    if isinstance(data, float) or (isinstance(data, (list, tuple)) and _has_float(data)):
+        return bk.asarray(data, bk.float_dtype)
+    arr = data
+    mod = type(data).__module__
+    if not hasattr(data, "shape") or mod.startswith("numpy") and bk.name != "numpy":
+        arr = bk.asarray(data)
+    elif not _same_library(data, bk):
+        raise BackendError(
+            f"pn.tensor got an array of another backend ({type(data).__module__}) while the "
+            f"current backend is {bk!r}; convert it with pn.to_numpy(x) first")
+    elif bk.device is not None and _device_of(data) != bk.device:
+        arr = xp.asarray(data, device=bk.device)
+    elif mod == "numpy":
+        arr = xp.asarray(data)
+    return arr
+
+
+def _same_library(data, bk: Backend) -> bool:
+    try:
+        import array_api_compat
+        return array_api_compat.array_namespace(data) is bk.xp or (
+            bk.name == "numpy" and type(data).__module__ == "numpy") or (
+            bk.name == "torch" and array_api_compat.is_torch_array(data)) or (
+            bk.name == "cupy" and array_api_compat.is_cupy_array(data))
+    except TypeError:
+        return False
+
+
+def _has_float(seq) -> bool:
+    for v in seq:
+        if isinstance(v, float):
+            return True
+        if isinstance(v, (list, tuple)) and _has_float(v):
+            return True
+    return False
+
+
+def _convert_between(t: Tensor, bk: Backend):
+    """Copy a tensor's data to another backend/device through host memory."""
+    from ..backend import to_numpy
+    return bk.asarray(to_numpy(t.data))
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: Any = None) -> Tensor:
+    """Create a Tensor on the current backend (or ``backend``) from lists, scalars or arrays.
+
+    Args:
+        data: nested lists, a scalar, a NumPy array or an array of the current backend.
+        dtype: ``"float32"``, ``"float64"``, ``"int64"``, ... or a dtype object; Python
+            floats default to float32, ints to int64.
+        requires_grad: record operations for backward.
+
+    Example:
+        >>> pn.tensor([[1.0, 2.0]], dtype="float64", requires_grad=True).shape
+        (1, 2)
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """``x`` unchanged if it is a Tensor, else a new Tensor on ``like``'s backend."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return _wrap(like._bk.asarray(x, like.dtype if isinstance(x, (int, float)) else None),
+                     like._bk, False)
+    return tensor(x)

@@ -1,0 +1,245 @@
+"""Loss functions with PyTorch's names, arguments and ``reduction`` semantics.
+
+Each takes ``input`` then ``target`` and ``reduction="mean" | "sum" | "none"``.
+
+Example:
+    >>> loss = pn.nn.functional.cross_entropy(logits, labels, label_smoothing=0.1)
+"""
+from __future__ import annotations
+
+from .. import ops
+from ..autograd.tensor import Tensor, _wrap
+from ..backend import dtype_name
+from ..ops import activations as A
+from ..ops.softmax import CrossEntropyIndex
+
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+           "multi_margin_loss", "kl_div", "log_sigmoid"]
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return ops.mean(loss)
+    if reduction == "sum":
+        return ops.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_pair(name: str, input, target, same_shape: bool = True) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a pn.Tensor, got {type(input).__name__}")
+    if not dtype_name(input.dtype).startswith("float"):
+        raise TypeError(f"{name}: input must be floating point, got {dtype_name(input.dtype)}")
+    if not isinstance(target, Tensor):
+        target = ops.api._lift(target, input)
+    if same_shape and target.shape != input.shape:
+        raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ")
+    if same_shape and target.dtype != input.dtype:
+        if not dtype_name(target.dtype).startswith("float"):
+            raise TypeError(f"{name}: target must be floating point like the input "
+                            f"({dtype_name(input.dtype)}), got {dtype_name(target.dtype)}")
+        target = target.astype(input.dtype)
+    return target
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(input - target)^2``."""
+    target = _check_pair("mse_loss", input, target)
+    return _reduce(ops.square(input - target), reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ``|input - target|``."""
+    target = _check_pair("l1_loss", input, target)
+    return _reduce(ops.abs(input - target), reduction, "l1_loss")
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """``0.5 d^2`` for ``|d| < delta``, else ``delta (|d| - delta/2)``."""
+    target = _check_pair("huber_loss", input, target)
+    a = ops.abs(input - target)
+    q = ops.clip(a, None, delta)
+    return _reduce(0.5 * q * q + delta * (a - q), reduction, "huber_loss")
+
+
+def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Huber loss divided by ``beta`` (PyTorch's SmoothL1Loss)."""
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return huber_loss(input, target, reduction, beta) * (1.0 / beta)
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    """``log(sigmoid(x))`` computed without overflow."""
+    return A.LogSigmoid.apply(x)
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """BCE on probabilities; logs are clamped at -100 as in PyTorch."""
+    target = _check_pair("binary_cross_entropy", input, target)
+    logp = ops.clip(ops.log(input), -100.0, None)
+    log1mp = ops.clip(ops.log(1 - input), -100.0, None)
+    loss = -(target * logp + (1 - target) * log1mp)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """Sigmoid + BCE in one stable expression:
+    ``(1 - t) x - (1 + (pw - 1) t) log_sigmoid(x)``."""
+    target = _check_pair("binary_cross_entropy_with_logits", input, target)
+    ls = log_sigmoid(input)
+    if pos_weight is None:
+        loss = (1 - target) * input - ls
+    else:
+        loss = (1 - target) * input - (1 + (pos_weight - 1) * target) * ls
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _class_layout(input: Tensor, target: Tensor):
+    """Move the class dim last and flatten: (N, C, d1..) -> (N*d1*.., C)."""
+    if input.ndim > 2:
+        c = input.shape[1]
+        perm = (0,) + tuple(range(2, input.ndim)) + (1,)
+        return ops.reshape(ops.permute(input, perm), (-1, c)), ops.reshape(target, (-1,))
+    if input.ndim == 1:
+        return ops.reshape(input, (1, -1)), ops.reshape(target, (1,))
+    return input, target
+
+
+def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy on logits ``(N, C)`` (or ``(N, C, d1, ...)``).
+
+    Args:
+        target: class indices ``(N,)`` (integer) or class probabilities shaped like ``input``.
+        weight: per-class weights ``(C,)``.
+        ignore_index: class index whose samples contribute nothing (index targets only).
+        label_smoothing: mix targets with the uniform distribution by this amount.
+
+    Example:
+        >>> loss = pn.nn.functional.cross_entropy(model(x), y)
+    """
+    if not isinstance(input, Tensor) or not dtype_name(input.dtype).startswith("float"):
+        got = dtype_name(input.dtype) if isinstance(input, Tensor) else type(input).__name__
+        raise TypeError(f"cross_entropy: input must be floating-point logits, got {got}")
+    if not isinstance(target, Tensor):
+        target = ops.api._lift(target, input) if not isinstance(target, list) else Tensor(target, backend=input._bk)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    w = weight.data if isinstance(weight, Tensor) else weight
+    if dtype_name(target.dtype).startswith("float"):
+        if target.shape != input.shape:
+            raise ValueError(f"cross_entropy: probability targets must have the input's shape "
+                             f"{input.shape}, got {target.shape}")
+        c = input.shape[1] if input.ndim > 1 else input.shape[0]
+        t = target * (1 - label_smoothing) + label_smoothing / c if label_smoothing else target
+        logp = ops.log_softmax(input, dim=1 if input.ndim > 1 else 0)
+        prod = t * logp
+        if w is not None:
+            shape = (1, c) + (1,) * (input.ndim - 2) if input.ndim > 1 else (c,)
+            prod = prod * _wrap(input._bk.xp.reshape(w, shape), input._bk, False)
+        per = -ops.sum(prod, axis=1 if input.ndim > 1 else 0)
+        return _reduce(per, reduction, "cross_entropy")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    expected = (input.shape[0],) + input.shape[2:] if input.ndim > 1 else ()
+    if target.shape != expected:
+        raise ValueError(f"cross_entropy: input shape {input.shape} needs class-index target of "
+                         f"shape {expected}, got {target.shape}")
+    x2, t2 = _class_layout(input, target)
+    _check_range("cross_entropy", t2, x2.shape[1], ignore_index)
+    out = CrossEntropyIndex.apply(x2, t2, weight=w, ignore_index=ignore_index,
+                                  label_smoothing=label_smoothing, reduction=reduction)
+    if reduction == "none":
+        out = ops.reshape(out, expected)
+    return out
+
+
+def _check_range(name: str, target: Tensor, c: int, ignore_index: int) -> None:
+    xp = target._bk.xp
+    t = target.data
+    bad = xp.logical_and(xp.logical_or(t < 0, t >= c), t != ignore_index)
+    if bool(xp.any(bad)):
+        raise IndexError(f"{name}: target class index out of range [0, {c}) "
+                         f"(ignore_index={ignore_index})")
+
+
+def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood on log-probabilities ``(N, C)``; weighted mean as PyTorch."""
+    if not isinstance(target, Tensor):
+        target = Tensor(target, backend=input._bk)
+    x2, t2 = _class_layout(input, target)
+    _check_range("nll_loss", t2, x2.shape[1], ignore_index)
+    xp = input._bk.xp
+    valid = t2.data != ignore_index
+    safe = _wrap(xp.where(valid, t2.data, xp.zeros_like(t2.data)), input._bk, False)
+    n = x2.shape[0]
+    picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe))
+    w = xp.astype(valid, input.dtype)
+    if weight is not None:
+        wd = weight.data if isinstance(weight, Tensor) else weight
+        w = w * xp.take(wd, safe.data, axis=0)
+    wt = _wrap(w, input._bk, False)
+    per = -picked * wt
+    if reduction == "mean":
+        return ops.sum(per) * (1.0 / float(xp.sum(w)))
+    if reduction == "none" and input.ndim > 2:
+        per = ops.reshape(per, target.shape)
+    return _reduce(per, reduction, "nll_loss")
+
+
+def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, weight=None,
+                      reduction: str = "mean") -> Tensor:
+    """Multiclass SVM hinge loss: ``sum_{j != y} max(0, margin - x_y + x_j)^p / C``."""
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
+    if not isinstance(target, Tensor):
+        target = Tensor(target, backend=input._bk)
+    x = input if input.ndim == 2 else ops.reshape(input, (1, -1))
+    t = target if target.ndim == 1 else ops.reshape(target, (1,))
+    n, c = x.shape
+    _check_range("multi_margin_loss", t, c, -(10 ** 9))
+    xp = input._bk.xp
+    bk = input._bk
+    rows = _wrap(xp.arange(n, device=bk.device), bk, False)
+    xy = ops.unsqueeze(ops.getitem(x, (rows, t)), 1)
+    h = ops.relu(margin - xy + x)
+    if p == 2:
+        h = h * h
+    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.data[:, None], input.dtype)
+    if weight is not None:
+        wd = weight.data if isinstance(weight, Tensor) else weight
+        not_y = not_y * xp.take(wd, t.data, axis=0)[:, None]
+    per = ops.sum(h * _wrap(not_y, bk, False), axis=1) * (1.0 / c)
+    if input.ndim == 1 and reduction == "none":
+        per = ops.reshape(per, ())
+    return _reduce(per, reduction, "multi_margin_loss")
+
+
+def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL divergence with ``input`` as log-probabilities (PyTorch's argument order).
+
+    ``reduction="batchmean"`` divides the sum by the batch size (the mathematically
+    correct KL); ``"mean"`` averages over all elements as PyTorch does.
+    """
+    target = _check_pair("kl_div", input, target)
+    if log_target:
+        loss = ops.exp(target) * (target - input)
+    else:
+        xp = input._bk.xp
+        t = target.data
+        pos = t > 0
+        logt = xp.log(xp.where(pos, t, xp.ones_like(t)))  # xlogy: 0 * log 0 = 0
+        loss = target * (_wrap(logt, input._bk, False) - input)
+    if reduction == "batchmean":
+        return ops.sum(loss) * (1.0 / input.shape[0])
+    return _reduce(loss, reduction, "kl_div")

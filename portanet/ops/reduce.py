@@ -1,0 +1,62 @@
+"""Reductions: sum, mean, max, min (var is composed from these in ``ops.functional``)."""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ._util import expand_reduced, norm_axis
+
+
+class Sum(Function):
+    def forward(self, xp, a, axis, keepdims):
+        self.shape = a.shape
+        self.axes = norm_axis(axis, a.ndim)
+        self.keepdims = keepdims
+        return xp.sum(a, axis=axis, keepdims=keepdims)
+
+    def backward(self, xp, g):
+        g = expand_reduced(xp, g, self.shape, self.axes, self.keepdims)
+        return (xp.broadcast_to(g, self.shape),)
+
+
+class Mean(Function):
+    def forward(self, xp, a, axis, keepdims):
+        self.shape = a.shape
+        self.axes = norm_axis(axis, a.ndim)
+        self.keepdims = keepdims
+        n = 1
+        for i in self.axes:
+            n *= a.shape[i]
+        self.n = n
+        return xp.mean(a, axis=axis, keepdims=keepdims)
+
+    def backward(self, xp, g):
+        g = expand_reduced(xp, g, self.shape, self.axes, self.keepdims)
+        return (xp.broadcast_to(g / self.n, self.shape),)
+
+
+class _Extreme(Function):
+    """max/min: the gradient is shared equally among tied extreme elements."""
+
+    reducer = "max"
+
+    def forward(self, xp, a, axis, keepdims):
+        self.a = a
+        self.axes = norm_axis(axis, a.ndim)
+        self.keepdims = keepdims
+        self.y = getattr(xp, self.reducer)(a, axis=axis, keepdims=True)
+        if keepdims:
+            return self.y
+        return xp.reshape(self.y, tuple(s for i, s in enumerate(a.shape) if i not in self.axes))
+
+    def backward(self, xp, g):
+        g = expand_reduced(xp, g, self.a.shape, self.axes, self.keepdims)
+        mask = xp.astype(self.a == self.y, g.dtype)
+        count = xp.sum(mask, axis=self.axes, keepdims=True)
+        return (g * mask / count,)
+
+
+class Max(_Extreme):
+    reducer = "max"
+
+
+class Min(_Extreme):
+    reducer = "min"

@@ -1,0 +1,41 @@
+"""Special functions the Array API standard lacks (erf for exact GELU)."""
+from __future__ import annotations
+
+import math
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def erf(xp, x):
+    """The error function, elementwise, in plain Array API arithmetic.
+
+    For |x| < 2.5 it sums the everywhere-positive series
+    ``erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n (2x^2)^n x / (1*3*...*(2n+1))``
+    (no cancellation, so relative accuracy stays near machine epsilon); beyond that
+    it evaluates the continued fraction of ``erfc`` from a fixed depth.  The term
+    counts depend on the dtype: float64 gets ~1e-16, float32 full float32 accuracy.
+
+    Example:
+        >>> erf(np, np.asarray([0.5]))   # 0.5204998778...
+    """
+    f64 = x.dtype == xp.float64
+    n_series, depth = (70, 60) if f64 else (34, 24)
+    ax = xp.abs(x)
+    small = ax < 2.5
+    # series on the clamped argument (the other branch's values are discarded)
+    s = xp.minimum(ax, 2.5)
+    two_s2 = 2 * s * s
+    term = s
+    total = s
+    for n in range(n_series):
+        term = term * two_s2 / (2 * n + 3)
+        total = total + term
+    series = _TWO_OVER_SQRT_PI * xp.exp(-s * s) * total
+    # continued fraction erfc(t) = exp(-t^2)/sqrt(pi) / (t + (1/2)/(t + 1/(t + (3/2)/(t + ...))))
+    t = xp.maximum(ax, 2.5)
+    f = t
+    for k in range(depth, 0, -1):
+        f = t + (k / 2) / f
+    tail = 1 - xp.exp(-t * t) / (math.sqrt(math.pi) * f)
+    r = xp.where(small, series, tail)
+    return xp.where(x < 0, -r, r)
