@@ -14,7 +14,7 @@ from .autograd.tensor import Tensor, as_tensor, tensor  # noqa: E402,F401
 from .backend import (Backend, BackendError, available_backends, get_backend, set_backend,  # noqa: E402,F401
                       to_numpy, use_backend)
 from .ops.api import *  # noqa: E402,F401,F403
-from .random import manual_seed, rand, randint, randn  # noqa: E402,F401
+from .random import manual_seed  # noqa: E402,F401
 from . import nn, optim, testing  # noqa: E402,F401
 from .io import load, save  # noqa: E402,F401
-from .creation import arange, full, ones, ones_like, zeros, zeros_like  # noqa: E402,F401
+from .creation import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like  # noqa: E402,F401

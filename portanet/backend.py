@@ -162,8 +162,11 @@ def _make(name_or_ns: Any, device: Any = None) -> Backend:
     if not hasattr(ns, "asarray") or not hasattr(ns, "matmul"):
         raise BackendError(f"{ns!r} is not an Array API namespace (it has no asarray/matmul)")
     name = getattr(ns, "__name__", type(ns).__name__)
-    if name in ("numpy", "array_api_compat.numpy"):
-        return _make("numpy", device)
+    # the libraries we know (or their compat wrappers) get their named backend, with its
+    # Array API wrapper and fast paths: the bare `torch` module is not a standard namespace
+    known = name.replace("array_api_compat.", "")
+    if known in _LOADERS:
+        return _make(known, device)
     key = (id(ns), _device_key(device))
     with _lock:
         if key not in _cache:
@@ -284,12 +287,28 @@ def resolve_dtype(dtype: Any, xp: ModuleType) -> Any:
 
 def dtype_name(dtype: Any) -> str:
     """``"float32"`` for any library's float32 dtype object."""
+    # memoized: losses and layers ask at every call, and NumPy's dtype.name is slow.  The
+    # key holds the type, so dtypes of two libraries never meet in one comparison
+    key = (type(dtype), dtype)
+    try:
+        return _NAME_OF[key]
+    except (KeyError, TypeError):
+        pass
     if isinstance(dtype, type):
-        return dtype.__name__
-    s = getattr(dtype, "name", None)
-    if not isinstance(s, str):
-        s = str(dtype)
-    return s.replace("torch.", "").replace("array_api_strict.", "")
+        s = dtype.__name__
+    else:
+        s = getattr(dtype, "name", None)
+        if not isinstance(s, str):
+            s = str(dtype)
+        s = s.replace("torch.", "").replace("array_api_strict.", "")
+    try:
+        _NAME_OF[key] = s
+    except TypeError:  # an unhashable dtype object: named afresh each time
+        pass
+    return s
+
+
+_NAME_OF: dict = {}
 
 
 def to_numpy(x: Any):

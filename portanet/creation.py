@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from .autograd.tensor import Tensor, _wrap
+from . import random as _random
 from .backend import get_backend, resolve_dtype
 
-__all__ = ["zeros", "ones", "full", "arange", "zeros_like", "ones_like"]
+__all__ = ["zeros", "ones", "full", "arange", "zeros_like", "ones_like", "rand", "randn", "randint"]
 
 
 def _shape(shape) -> tuple:
@@ -52,3 +53,32 @@ def arange(start, stop=None, step=1, dtype: Any = None) -> Tensor:
     else:
         dt = resolve_dtype(dtype, bk.xp)
     return _wrap(bk.xp.arange(start, stop, step, dtype=dt, device=bk.device), bk, False)
+
+
+def rand(*shape, dtype: Any = None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Tensor of U[0, 1) values, identical on every backend for the same seed.
+
+    Example: ``pn.manual_seed(0); pn.rand(2, 3)``.
+    """
+    bk = get_backend()
+    t = _wrap(_random.uniform(_shape(shape), dtype=dtype, generator=generator, backend=bk), bk, False)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randn(*shape, dtype: Any = None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Tensor of standard normal values, identical on every backend for the same seed.
+
+    Example: ``pn.randn(32, 64, dtype="float64")``.
+    """
+    bk = get_backend()
+    t = _wrap(_random.normal(_shape(shape), dtype=dtype, generator=generator, backend=bk), bk, False)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randint(low: int, high: int, size, generator=None) -> Tensor:
+    """int64 Tensor of integers in ``[low, high)`` (PyTorch's argument order).
+
+    Example: ``pn.randint(0, 10, (32,))``.
+    """
+    bk = get_backend()
+    return _wrap(_random.randint(low, high, tuple(size), generator=generator, backend=bk), bk, False)

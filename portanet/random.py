@@ -16,7 +16,7 @@ from typing import Any
 from .backend import get_backend, resolve_dtype
 
 __all__ = ["Generator", "manual_seed", "default_generator", "uniform", "normal",
-           "bernoulli", "randint", "permutation", "rand", "randn", "get_rng_state",
+           "bernoulli", "randint", "permutation", "get_rng_state",
            "set_rng_state"]
 
 
@@ -157,17 +157,3 @@ def permutation(n: int, generator: Generator | None = None):
     start = gen._take(n)
     keys = philox.uint32_stream(np, gen.seed, start, n, None)
     return np.argsort(keys, kind="stable")
-
-
-def rand(*shape, dtype: Any = None, requires_grad: bool = False, generator=None):
-    """Tensor of U[0, 1) values on the current backend."""
-    from .autograd.tensor import Tensor
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(uniform(shape, dtype=dtype, generator=generator), requires_grad=requires_grad)
-
-
-def randn(*shape, dtype: Any = None, requires_grad: bool = False, generator=None):
-    """Tensor of standard normal values on the current backend."""
-    from .autograd.tensor import Tensor
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(normal(shape, dtype=dtype, generator=generator), requires_grad=requires_grad)

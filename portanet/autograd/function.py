@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+import itertools
 
 __all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled"]
 
@@ -37,15 +37,34 @@ def is_grad_enabled() -> bool:
     return GRAD_MODE.enabled
 
 
-@contextlib.contextmanager
-def set_grad_enabled(mode: bool) -> Iterator[None]:
-    """Context manager that switches gradient recording on or off."""
-    prev = GRAD_MODE.enabled
-    GRAD_MODE.enabled = bool(mode)
-    try:
-        yield
-    finally:
-        GRAD_MODE.enabled = prev
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager (or decorator) that switches gradient recording on or off.
+
+    A small class rather than ``@contextlib.contextmanager``: optimizers enter it at
+    every step, and a generator-based manager costs several times more.
+
+    Example:
+        >>> with pn.set_grad_enabled(False):
+        ...     y = model(x)      # y.requires_grad is False
+    """
+
+    __slots__ = ("mode", "prev")
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev = None
+
+    def __enter__(self) -> None:
+        self.prev = GRAD_MODE.enabled
+        GRAD_MODE.enabled = self.mode
+
+    def __exit__(self, *exc) -> bool:
+        GRAD_MODE.enabled = self.prev
+        return False
+
+    def _recreate_cm(self) -> "set_grad_enabled":
+        # as a decorator, a fresh manager per call, so recursion restores correctly
+        return type(self)(self.mode)
 
 
 def no_grad():
@@ -83,26 +102,50 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors ``inputs`` and record it on the tape when needed."""
+        # The hot path of every model: one- and two-input ops (most of them) are
+        # spelled out so that a step of a small network spends its time in the arrays,
+        # not in building tuples and lists.
         first = inputs[0]
         bk = first._bk
+        fn = _new(cls)
+        n = len(inputs)
+        if n == 1:
+            if first.requires_grad and GRAD_MODE.enabled:
+                fn.needs = _NEEDS_ONE
+                res = _wrap(fn.forward(bk.xp, first.data, **params), bk, True)
+                fn.inputs = inputs
+                res._node = fn
+                return res
+            fn.needs = None
+            return _wrap(fn.forward(bk.xp, first.data, **params), bk, False)
+        if n == 2:
+            second = inputs[1]
+            if second._bk is not bk:
+                _check_same_place(cls, first, second)
+            if GRAD_MODE.enabled and (first.requires_grad or second.requires_grad):
+                fn.needs = (first.requires_grad, second.requires_grad)
+                res = _wrap(fn.forward(bk.xp, first.data, second.data, **params), bk, True)
+                fn.inputs = inputs
+                res._node = fn
+                return res
+            fn.needs = None
+            return _wrap(fn.forward(bk.xp, first.data, second.data, **params), bk, False)
         for t in inputs[1:]:
             if t._bk is not bk:
                 _check_same_place(cls, first, t)
-        fn = cls.__new__(cls)
         if GRAD_MODE.enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+            needs = tuple([t.requires_grad for t in inputs])
             record = True in needs
         else:
             record = False
         if record:
             fn.needs = needs
-            out = fn.forward(bk.xp, *[t.data for t in inputs], **params)
-            res = Tensor._wrap(out, bk, True)
+            res = _wrap(fn.forward(bk.xp, *[t.data for t in inputs], **params), bk, True)
             fn.inputs = inputs
             res._node = fn
             return res
         fn.needs = None
-        return Tensor._wrap(fn.forward(bk.xp, *[t.data for t in inputs], **params), bk, False)
+        return _wrap(fn.forward(bk.xp, *[t.data for t in inputs], **params), bk, False)
 
     def _name(self) -> str:
         return type(self).__name__
@@ -115,64 +158,69 @@ def _check_same_place(cls, a, b) -> None:
             f"{b._bk!r}; move one with .to(backend) or pn.tensor(pn.to_numpy(x))")
 
 
-def run_backward(root, grad) -> None:
-    """Propagate ``grad`` from ``root`` to every leaf that requires a gradient."""
-    # Topological order over tensors that have a node (iterative DFS: deep graphs such
-    # as unrolled RNNs would overflow Python's recursion limit).
-    order = []
-    seen = set()
-    stack = [(root, False)]
+def run_backward(root, grad, retain_graph: bool = False) -> None:
+    """Propagate ``grad`` from ``root`` to every leaf that requires a gradient.
+
+    Unless ``retain_graph``, each node's saved arrays are released once it has run.
+    """
+    # Kahn's algorithm over the nodes (one per non-leaf tensor), as PyTorch's engine
+    # does: first count, for each node reachable from the root, how many reachable
+    # nodes consume its output; then run a node's backward once all its consumers have
+    # handed it their gradients.  Iterative, so deep graphs (unrolled RNNs) cannot
+    # overflow Python's recursion limit; nodes are dict keys by identity, no id() calls.
+    top = root._node
+    users = {top: 0}
+    stack = [top]
     while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        node = t._node
-        if node.inputs is None:
+        node = stack.pop()
+        inputs = node.inputs
+        if inputs is None:
             raise RuntimeError(
                 "backward through a graph a second time: its saved arrays were freed; "
                 "call backward(retain_graph=True) the first time")
-        for p in node.inputs:
-            if p._node is not None and id(p) not in seen:
-                stack.append((p, False))
-    xp = root._bk.xp
-    grads = {id(root): grad}
-    retain = _RETAIN.flag
-    for t in reversed(order):
-        g = grads.pop(id(t), None)
-        node = t._node
-        if g is None:
-            continue
-        in_grads = node.backward(xp, g)
-        for inp, ig in zip(node.inputs, in_grads):
-            if ig is None or not inp.requires_grad:
-                continue
-            if inp._node is None:
-                if inp.grad is None:
-                    inp.grad = Tensor._wrap(ig, inp._bk, False)
+        for t in inputs:
+            prev = t._node
+            if prev is not None:
+                c = users.get(prev)
+                if c is None:
+                    users[prev] = 1
+                    stack.append(prev)
                 else:
-                    inp.grad.data = inp.grad.data + ig
-            else:
-                k = id(inp)
-                prev = grads.get(k)
-                grads[k] = ig if prev is None else prev + ig
-        if not retain:
+                    users[prev] = c + 1
+    xp = root._bk.xp
+    grads = {top: grad}
+    ready = [top]
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)
+        inputs = node.inputs
+        # a node that received no gradient (every path to it was cut) only releases
+        # its inputs' counts
+        in_grads = node.backward(xp, g) if g is not None else _NO_GRADS
+        for t, ig in zip(inputs, in_grads):
+            prev = t._node
+            if prev is None:
+                if ig is not None and t.requires_grad:
+                    if t.grad is None:
+                        t.grad = _wrap(ig, t._bk, False)
+                    else:
+                        t.grad.data = t.grad.data + ig
+                continue
+            if ig is not None and t.requires_grad:
+                old = grads.get(prev)
+                grads[prev] = ig if old is None else old + ig
+            c = users[prev] - 1
+            users[prev] = c
+            if c == 0:
+                ready.append(prev)
+        if not retain_graph:
             node.inputs = None
             node.__dict__.clear()
 
 
-class _Retain:
-    __slots__ = ("flag",)
-
-    def __init__(self) -> None:
-        self.flag = False
-
-
-_RETAIN = _Retain()
+_NEEDS_ONE = (True,)
+_NO_GRADS = itertools.repeat(None)  # zip() with the inputs stops at the inputs
+_new = object.__new__
 
 from ..backend import BackendError  # noqa: E402
-from .tensor import Tensor  # noqa: E402  (cycle: Tensor uses Function for its operators)
+from .tensor import _wrap  # noqa: E402  (cycle: Tensor uses Function for its operators)

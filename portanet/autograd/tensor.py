@@ -96,7 +96,11 @@ class Tensor:
         d = self.data
         if self.ndim:
             d = self._bk.xp.reshape(d, ())
-        return d.item() if hasattr(d, "item") else float(d)
+        if hasattr(d, "item"):
+            return d.item()
+        # strict arrays have no .item(): convert by kind, so an int stays an int
+        name = dtype_name(d.dtype)
+        return bool(d) if name == "bool" else float(d) if name.startswith("float") else int(d)
 
     def numpy(self):
         """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
@@ -161,11 +165,7 @@ class Tensor:
         if self._node is None:
             self.grad = _wrap(g, self._bk, False) if self.grad is None else _wrap(self.grad.data + g, self._bk, False)
             return
-        _fn._RETAIN.flag = retain_graph
-        try:
-            _fn.run_backward(self, g)
-        finally:
-            _fn._RETAIN.flag = False
+        _fn.run_backward(self, g, retain_graph)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -232,6 +232,15 @@ def _as_backend(backend: Any, device: Any = None) -> Backend:
 
 
 def _to_backend_array(data: Any, bk: Backend, dtype: Any):
+    """Convert ``data`` for ``bk``; arrays are always copied, as ``torch.tensor`` does, so
+    in-place optimizer steps can never write into the caller's array."""
+    arr = _convert_input(data, bk, dtype)
+    if hasattr(data, "shape"):
+        arr = bk.xp.asarray(arr, copy=True)
+    return arr
+
+
+def _convert_input(data: Any, bk: Backend, dtype: Any):
     xp = bk.xp
     if dtype is not None:
         dtype = resolve_dtype(dtype, xp)

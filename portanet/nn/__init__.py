@@ -1,6 +1,11 @@
 """Layers, losses, initializers: ``pn.nn`` mirrors ``torch.nn``'s names and shapes."""
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401
 from .activation import *  # noqa: F401,F403
+from .conv import Conv1d, Conv2d, ConvTranspose2d  # noqa: F401
+from .dropout import Dropout, Dropout2d  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm  # noqa: F401
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d  # noqa: F401
+from .sparse import Embedding  # noqa: F401
 from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten  # noqa: F401
 from .loss_modules import *  # noqa: F401,F403
 from .module import Module, StateDictError  # noqa: F401

@@ -9,3 +9,8 @@ from ..ops.api import (elu, gelu, leaky_relu, linear, log_softmax, relu, sigmoid
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                      cross_entropy, huber_loss, kl_div, l1_loss, log_sigmoid, mse_loss,
                      multi_margin_loss, nll_loss, smooth_l1_loss)
+from .conv import conv1d, conv2d, conv_transpose2d  # noqa: F401,E402
+from .dropout import dropout, dropout2d  # noqa: F401,E402
+from .normalization import batch_norm, group_norm, layer_norm  # noqa: F401,E402
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d  # noqa: F401,E402
+from .sparse import embedding  # noqa: F401,E402

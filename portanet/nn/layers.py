@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from .. import ops
 from ..autograd.tensor import Tensor
-from ..backend import dtype_name, get_backend, resolve_dtype
+from ..backend import BackendError, dtype_name, get_backend, resolve_dtype
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -26,13 +26,14 @@ def check_float_input(layer: Module, x, like: Tensor) -> None:
     """Raise a clear error when ``x`` is not a Tensor of ``like``'s float dtype and backend."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{layer._label()} expected a pn.Tensor input, got {type(x).__name__}")
+    # backend first: dtypes of two libraries never compare equal, even float32 and float32
+    if x._bk is not like._bk and not x._bk.same_place(like._bk):
+        raise BackendError(f"{layer._label()}: input is on {x._bk!r} but the layer's parameters "
+                           f"are on {like._bk!r}; move one with .to()")
     if x.dtype != like.dtype:
         got, want = dtype_name(x.dtype), dtype_name(like.dtype)
         hint = " (an integer tensor: convert with x.float())" if not got.startswith("float") else ""
         raise TypeError(f"{layer._label()} expected input of dtype {want}, got {got}{hint}")
-    if x._bk is not like._bk and not x._bk.same_place(like._bk):
-        raise RuntimeError(f"{layer._label()}: input is on {x._bk!r} but the layer's parameters "
-                           f"are on {like._bk!r}; move one with .to()")
 
 
 def _label(self) -> str:
@@ -77,14 +78,18 @@ class Linear(Module):
             init.uniform_(self.bias, -b, b)
 
     def forward(self, x: Tensor) -> Tensor:
-        w = self.weight
-        shp = x.shape if isinstance(x, Tensor) else ()
+        # the hot path of every MLP: parameters straight from the dict (Module.__getattr__
+        # is a slow fallback), shape and dtype straight from the array
+        params = self._parameters
+        w = params["weight"]
+        shp = x.data.shape if isinstance(x, Tensor) else ()
         if not shp or shp[-1] != self.in_features:
             raise ValueError(f"{self._label()} expected input with last dimension "
-                             f"{self.in_features}, got shape {shp}")
-        if x.dtype != w.dtype or x._bk is not w._bk:
+                             f"{self.in_features}, got shape {tuple(shp)}")
+        # backend first: no cross-library dtype compare
+        if x._bk is not w._bk or x.data.dtype != w.data.dtype:
             check_float_input(self, x, w)
-        b = self.bias
+        b = params.get("bias")
         if b is None:
             return ops.Linear.apply(x, w)
         return ops.Linear.apply(x, w, b)

@@ -191,7 +191,8 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     wt = _wrap(w, input._bk, False)
     per = -picked * wt
     if reduction == "mean":
-        return ops.sum(per) * (1.0 / float(xp.sum(w)))
+        # an array division, not float(): no host sync, and all-ignored gives nan as PyTorch
+        return ops.sum(per) / _wrap(xp.sum(w), input._bk, False)
     if reduction == "none" and input.ndim > 2:
         per = ops.reshape(per, target.shape)
     return _reduce(per, reduction, "nll_loss")
@@ -235,11 +236,9 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     if log_target:
         loss = ops.exp(target) * (target - input)
     else:
-        xp = input._bk.xp
-        t = target.data
-        pos = t > 0
-        logt = xp.log(xp.where(pos, t, xp.ones_like(t)))  # xlogy: 0 * log 0 = 0
-        loss = target * (_wrap(logt, input._bk, False) - input)
+        # xlogy: 0 * log 0 = 0; log on the graph so that a target requiring grad gets one
+        logt = ops.log(ops.where(target.data > 0, target, 1.0))
+        loss = target * (logt - input)
     if reduction == "batchmean":
         return ops.sum(loss) * (1.0 / input.shape[0])
     return _reduce(loss, reduction, "kl_div")

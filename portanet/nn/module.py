@@ -226,7 +226,9 @@ class Module:
             if shape != t.shape:
                 problems.append(f"{k!r}: shape {shape} in the state_dict, {t.shape} in the model")
                 continue
-            host = to_numpy(src)
+            # a private copy: the model must not share memory with the caller's arrays
+            # (e.g. a torch state_dict whose optimizer later updates it in place)
+            host = to_numpy(src).copy()
             if _kind(host.dtype.name) != _kind(dtype_name(t.dtype)):
                 problems.append(f"{k!r}: dtype {host.dtype.name} in the state_dict, "
                                 f"{dtype_name(t.dtype)} in the model")

@@ -241,6 +241,8 @@ def getitem(a: Tensor, index) -> Tensor:
         index = (index,)
     arrays = [i for i in index if isinstance(i, Tensor) or hasattr(i, "shape") or isinstance(i, list)]
     if not arrays:
+        if Ellipsis not in index:  # the standard wants every axis named: x[1] -> x[1, ...]
+            index = index + (Ellipsis,)
         return S.GetItem.apply(a, index=index)
     xp = a._bk.xp
     raw = []
@@ -256,6 +258,8 @@ def getitem(a: Tensor, index) -> Tensor:
         raise IndexError("integer-array indexing supports only arrays in the leading "
                          "positions, e.g. x[idx] or x[rows, cols]")
     lead = len(raw)
+    # negative indices count from the end (take and scatter-add want them in [0, n))
+    raw = [xp.where(i < 0, i + a.shape[k], i) for k, i in enumerate(raw)]
     idx = raw[0]
     for k in range(1, lead):
         idx = idx * a.shape[k] + raw[k]

@@ -45,7 +45,12 @@ class GetItem(Function):
 
     def backward(self, xp, g):
         out = xp.zeros(self.shape, dtype=self.dtype, device=_device(g))
-        out[self.index] = g
+        index = self.index
+        if isinstance(index, tuple) and None in index:
+            # the standard allows None in __getitem__ only: drop the new axes for __setitem__
+            index = tuple(i for i in index if i is not None)
+            g = xp.reshape(g, out[index].shape)
+        out[index] = g
         return (out,)
 
 
@@ -97,7 +102,7 @@ class Concat(Function):
         ax = self.axis % g.ndim
         for n, need in zip(self.sizes, self.needs):
             if need:
-                sl = (slice(None),) * ax + (slice(start, start + n),)
+                sl = (slice(None),) * ax + (slice(start, start + n), ...)
                 out.append(g[sl])
             else:
                 out.append(None)
@@ -112,7 +117,7 @@ class Stack(Function):
 
     def backward(self, xp, g):
         ax = self.axis % g.ndim
-        return tuple(g[(slice(None),) * ax + (i,)] if need else None
+        return tuple(g[(slice(None),) * ax + (i, ...)] if need else None
                      for i, need in enumerate(self.needs))
 
 

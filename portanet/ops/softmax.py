@@ -57,8 +57,8 @@ class CrossEntropyIndex(Function):
         q = onehot * (1 - eps) + eps / c if eps else onehot
         if weight is None:
             wrow = xp.astype(valid, logits.dtype)          # (N,) per-sample weight
-            per = -xp.sum(q * logp, axis=1)
-            self.wq = q * wrow[:, None]
+            self.wq = q * wrow[:, None]  # ignored rows carry no target mass
+            per = -xp.sum(self.wq * logp, axis=1)
             denom = xp.sum(wrow)
         else:
             wt = xp.take(weight, safe_t, axis=0) * xp.astype(valid, logits.dtype)

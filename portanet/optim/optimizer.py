@@ -1,8 +1,16 @@
 """``Optimizer``: the one loop over parameter groups; subclasses write only their rule.
 
-A subclass sets ``defaults`` and implements ``_update(p, g, state, group) -> new p``
-on raw arrays (``p``: parameter data, ``g``: its gradient).  The base class owns
-parameter groups, per-parameter state, ``zero_grad``, ``step`` and ``state_dict``.
+A subclass passes its ``defaults`` and implements two methods on raw arrays:
+
+* ``_init_state(xp, p, group) -> dict``: the per-parameter state before the first step;
+* ``_update(xp, p, g, state, group) -> p``: one step for parameter ``p`` with gradient
+  ``g``; it updates ``state`` and returns the new parameter array.  Rules use the
+  helpers of :mod:`portanet.optim._inplace`, so the update happens in place where the
+  array is writeable and functionally otherwise.
+
+Hyperparameters are read from ``group`` at every step, so schedulers (or the user) may
+change them between steps.  Scalars of the state (``step``, NAdam's ``mu_product``)
+are Python floats, listed in ``_scalar_state``.
 
 Example:
     >>> opt = pn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -10,26 +18,41 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Iterable
 
-from ..autograd.function import no_grad
+from array_api_compat import is_writeable_array
+
+from ..autograd.function import enable_grad, no_grad
 from ..autograd.tensor import Tensor
+from ..backend import to_numpy
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer"]
 
-
-class _Required:
-    def __repr__(self) -> str:
-        return "<required parameter>"
-
-
-required = _Required()
+# torch.optim's wording of each hyperparameter in its error messages.
+_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
 class Optimizer:
-    """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer`` interface)."""
+    """Base class of all optimizers (``torch.optim.Optimizer``'s interface).
+
+    Args:
+        params: an iterable of Tensors, or of dicts ``{"params": [...], **hyperparameters}``
+            (parameter groups with their own settings).
+        defaults: hyperparameters used where a group does not set its own.
+
+    Attributes:
+        param_groups: list of dicts, each with ``"params"`` and every hyperparameter.
+        state: ``{parameter Tensor: {name: array or float}}``.
+    """
+
+    _scalar_state: tuple = ("step",)
+    _lazy_state: tuple = ()  # state entries created by a step rather than by _init_state
 
     def __init__(self, params: Iterable, defaults: dict):
+        if isinstance(params, Tensor) or isinstance(params, (set, dict)):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
         self.defaults = dict(defaults)
         self.param_groups: list[dict] = []
         self.state: dict = {}
@@ -41,47 +64,80 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, group: dict) -> None:
-        """Add a dict ``{"params": [...], **hyperparameters}`` with its own settings."""
-        group = dict(group)
-        params = group["params"]
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group ``{"params": [...], **hyperparameters}``; missing ones come from defaults.
+
+        Example:
+            >>> opt.add_param_group({"params": head.parameters(), "lr": 1e-2})
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if params is None:
+            raise ValueError("param_group has no 'params' entry")
+        if isinstance(params, (set, dict)):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            f"but the ordering of tensors in {type(params).__name__}s changes between runs")
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, got {type(p).__name__}")
-            if not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: a parameter does not require grad")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter group contains a parameter twice")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         group["params"] = params
         for k, v in self.defaults.items():
-            if v is required and k not in group:
-                raise ValueError(f"{type(self).__name__}: parameter group didn't specify a value of required argument {k!r}")
             group.setdefault(k, v)
         self._validate(group)
         self.param_groups.append(group)
 
     def _validate(self, group: dict) -> None:
-        """Check hyperparameters; subclasses raise ValueError naming the argument."""
+        """Raise ValueError naming the argument when a hyperparameter is out of range."""
+        self._check_nonneg(group, *(k for k in ("lr", "eps", "weight_decay") if k in group))
+        if "betas" in group:
+            for i, b in enumerate(group["betas"]):
+                if not 0.0 <= b < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {i}: betas[{i}]={b}")
+
+    @staticmethod
+    def _check_nonneg(group: dict, *names: str) -> None:
+        for n in names:
+            if not 0.0 <= group[n]:  # written so that NaN fails too
+                raise ValueError(f"Invalid {_WORDS.get(n, n + ' value')}: {n}={group[n]}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients of every parameter."""
+        """Forget every parameter's gradient (or zero it in place with ``set_to_none=False``)."""
         for g in self.param_groups:
             for p in g["params"]:
-                p.grad = None
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data = p._bk.xp.zeros_like(p.grad.data)
 
-    def _init_state(self, p: Tensor, group: dict) -> dict:
+    def _init_state(self, xp, p, group: dict) -> dict:
         return {}
 
-    def _update(self, p, g, state: dict, group: dict):  # pragma: no cover - abstract
+    def _update(self, xp, p, g, state: dict, group: dict):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def step(self, closure: Callable[[], Any] | None = None):
-        """Apply one update to every parameter that has a gradient."""
+        """Apply one update to every parameter that has a gradient.
+
+        Args:
+            closure: optional function that re-evaluates the model and returns the loss.
+
+        Returns:
+            The closure's loss, or ``None``.
+        """
         loss = None
         if closure is not None:
-            from ..autograd.function import enable_grad
             with enable_grad():
                 loss = closure()
         state = self.state
@@ -91,63 +147,94 @@ class Optimizer:
                     grad = p.grad
                     if grad is None:
                         continue
+                    xp = p._bk.xp
                     st = state.get(p)
                     if st is None:
-                        st = state[p] = self._init_state(p, group)
-                    p.data = self._update(p.data, grad.data, st, group)
+                        st = state[p] = self._init_state(xp, p.data, group)
+                    p.data = self._update(xp, p.data, grad.data, st, group)
         return loss
 
     # ------------------------------------------------------------ state dict
     def state_dict(self) -> dict:
-        """``{"state": {index: {...}}, "param_groups": [...]}`` with parameters as indices."""
-        index = {}
-        groups = []
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``.
+
+        Parameters are numbered in group order, as in PyTorch; arrays of the state come
+        back as Tensors.  Departure from PyTorch: they are copies, so a state taken
+        mid-run stays as it was while training goes on updating in place.
+        """
+        groups, state, index = [], {}, 0
         for g in self.param_groups:
             ids = []
             for p in g["params"]:
-                index.setdefault(id(p), len(index))
-                ids.append(index[id(p)])
-            groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
-        state = {}
-        for g in self.param_groups:
-            for p in g["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (Tensor._wrap(v, p._bk, False) if hasattr(v, "shape") else v)
-                                           for k, v in self.state[p].items()}
+                    xp = p._bk.xp
+                    state[index] = {k: (Tensor._wrap(xp.asarray(v, copy=True), p._bk, False)
+                                        if hasattr(v, "shape") else v)
+                                    for k, v in self.state[p].items()}
+                ids.append(index)
+                index += 1
+            groups.append({**copy.deepcopy({k: v for k, v in g.items() if k != "params"}),
+                           "params": ids})
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyperparameters and per-parameter state; refused (and nothing changed)
-        when the groups or parameter shapes do not match."""
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: {len(groups)} parameter groups "
-                             f"in the state, {len(self.param_groups)} in the optimizer")
-        params = [p for g in self.param_groups for p in g["params"]]
-        for g_saved, g_own in zip(groups, self.param_groups):
-            if len(g_saved["params"]) != len(g_own["params"]):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: a group holds "
-                                 f"{len(g_saved['params'])} parameters in the state, "
-                                 f"{len(g_own['params'])} in the optimizer")
+        """Restore hyperparameters and per-parameter state from :meth:`state_dict`.
+
+        Everything is checked before anything changes: the number of groups and of
+        parameters per group, each state entry's name and shape, the hyperparameters.
+        On a mismatch a ValueError says what differs and the optimizer is unchanged.
+        Arrays are cast to their parameter's dtype and backend; ``step`` becomes a float.
+        """
+        name = f"{type(self).__name__}.load_state_dict"
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}: {len(saved_groups)} parameter groups in the state, "
+                             f"{len(self.param_groups)} in the optimizer")
+        new_groups = []
+        for i, (saved, own) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(f"{name}: parameter group {i} holds {len(saved['params'])} "
+                                 f"parameters in the state, {len(own['params'])} in the optimizer")
+            group = {**own, **{k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}}
+            self._validate(group)
+            new_groups.append(group)
+        params = [(p, g) for g in new_groups for p in g["params"]]
         new_state = {}
         for k, st in state_dict["state"].items():
-            p = params[int(k)]
-            conv = {}
-            for name, v in st.items():
-                if hasattr(v, "shape"):
-                    arr = v.data if isinstance(v, Tensor) else v
-                    if tuple(arr.shape) != p.shape and tuple(arr.shape) != ():
-                        raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of "
-                                         f"parameter {k} has shape {tuple(arr.shape)}, the parameter {p.shape}")
-                    conv[name] = p._bk.asarray(_host(arr), p.dtype if tuple(arr.shape) else None)
-                else:
-                    conv[name] = v
-            new_state[p] = conv
-        for g_saved, g_own in zip(groups, self.param_groups):
-            for k, v in g_saved.items():
-                if k != "params":
-                    g_own[k] = v
+            i = int(k)
+            if not 0 <= i < len(params):
+                raise ValueError(f"{name}: state for parameter {k}, but the optimizer has "
+                                 f"{len(params)} parameters")
+            p, group = params[i]
+            new_state[p] = self._load_param_state(name, i, p, group, st)
+        for own, group in zip(self.param_groups, new_groups):
+            own.clear()
+            own.update(group)
         self.state = new_state
+
+    def _load_param_state(self, name: str, i: int, p: Tensor, group: dict, saved: dict) -> dict:
+        expected = set(self._init_state(p._bk.xp, p.data, group))
+        saved = {k: v for k, v in saved.items() if v is not None}
+        unknown = set(saved) - expected - set(self._lazy_state)
+        missing = expected - set(saved)
+        if unknown or missing:
+            raise ValueError(f"{name}: the state of parameter {i} holds {sorted(saved)}, "
+                             f"{type(self).__name__} with these settings keeps {sorted(expected)}"
+                             + (f" (and {list(self._lazy_state)})" if self._lazy_state else ""))
+        out = {}
+        for key, v in saved.items():
+            host = to_numpy(v)
+            if key in self._scalar_state:
+                if host.size != 1:
+                    raise ValueError(f"{name}: state {key!r} of parameter {i} should be one "
+                                     f"number, got shape {host.shape}")
+                out[key] = float(host.reshape(()))
+            elif tuple(host.shape) != p.shape:
+                raise ValueError(f"{name}: state {key!r} of parameter {i} has shape "
+                                 f"{tuple(host.shape)}, the parameter has shape {p.shape}")
+            else:  # a private copy: updates in place must not reach the caller's arrays
+                out[key] = p._bk.asarray(host.copy(), p.dtype)
+        return out
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -159,6 +246,20 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _host(arr):
-    from ..backend import to_numpy
-    return to_numpy(arr)
+def l2_grad(p, g, group: dict):
+    """The gradient a rule uses: negated under ``maximize``, plus ``weight_decay * p``.
+
+    Always a new array when it differs from ``g``, never ``g`` modified, because the
+    caller's ``.grad`` must survive the step.
+    """
+    if group.get("maximize"):
+        g = -g
+    wd = group.get("weight_decay", 0.0)
+    if wd:
+        g = g + p * wd
+    return g
+
+
+def copy_of(xp, a):
+    """A fresh array equal to ``a``, safe to update in place later."""
+    return xp.asarray(a, copy=True) if is_writeable_array(a) else a

@@ -1,71 +1,141 @@
 """pytest plugin (entry point ``pytest11``): backend fixtures for any project's tests.
 
+Installing portanet registers this plugin with pytest, so a user's own test suite gets
+the same backend parametrization portanet's suite uses.
+
 Fixtures:
-    backend: each available backend in turn, made current for the test.
-    xp: that backend's Array API namespace.
+    backend: each selected backend in turn, made current for the test, with
+        ``pn.manual_seed(0)`` applied; the test id names the backend (``test_x[torch]``).
+    xp: that backend's Array API namespace (``numpy``, ``array_api_compat.torch``, ...).
 
 Option:
-    ``--portanet-backends=numpy,torch`` restricts the backends (default: all available).
+    ``--portanet-backends=numpy,cupy`` chooses the backends (default: every backend
+    available on the machine: numpy, array_api_strict and torch when installed, cupy
+    when a CUDA GPU answers).  Naming one that is not available is a usage error, so a
+    GPU CI job that asks for cupy fails loudly instead of silently testing less.
 
-Markers:
-    ``@pytest.mark.skip_backends("array_api_strict", reason=...)`` and
-    ``@pytest.mark.xfail_backends("torch", reason=...)``.
+Markers (declared here once):
+    ``@pytest.mark.skip_backends("array_api_strict", reason=...)``: skip on these.
+    ``@pytest.mark.xfail_backends("torch", reason=..., strict=True)``: expect failure.
+    Unknown backend names in a marker are a usage error (a typo would skip nothing).
 
 Example:
+    import portanet as pn
+    import pytest
+
     def test_double(backend):
         x = pn.tensor([1.0, 2.0])
         pn.testing.assert_close(x * 2, [2.0, 4.0])
+
+    @pytest.mark.skip_backends("array_api_strict", reason="needs in-place writes")
+    def test_inplace(xp):
+        a = xp.zeros(3)
+        a[0] = 1.0
 """
 from __future__ import annotations
 
 import pytest
 
+_PARAM = "_portanet_backend_name"
+_SELECTED = pytest.StashKey[list]()
+_MARKERS = ("skip_backends", "xfail_backends")
+
 
 def pytest_addoption(parser):
     group = parser.getgroup("portanet")
     group.addoption("--portanet-backends", action="store", default=None,
-                    help="comma-separated backends to test (default: every available one)")
+                    help="comma-separated portanet backends to test, e.g. numpy,cupy "
+                         "(default: every available one)")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "skip_backends(*names, reason): skip on these backends")
-    config.addinivalue_line("markers", "xfail_backends(*names, reason): expect failure on these backends")
+    config.addinivalue_line(
+        "markers", "skip_backends(*names, reason=None): skip this test on the named portanet backends")
+    config.addinivalue_line(
+        "markers", "xfail_backends(*names, reason=None, strict=True): expect this test to fail "
+                   "on the named portanet backends")
+
+
+def pytest_sessionstart(session):
+    # Check an explicit --portanet-backends early, so a bad name is a clean usage error;
+    # without the option nothing is imported until a test asks for a backend.
+    if session.config.getoption("--portanet-backends"):
+        _selected(session.config)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if _SELECTED in config.stash:
+        terminalreporter.write_line(f"portanet backends: {', '.join(config.stash[_SELECTED])}")
 
 
 def _selected(config) -> list[str]:
-    from portanet.backend import available_backends
+    """The backends to run: the option's list (checked) or every available backend."""
+    if _SELECTED in config.stash:
+        return config.stash[_SELECTED]
+    from portanet.backend import KNOWN_BACKENDS, available_backends
     avail = available_backends()
     opt = config.getoption("--portanet-backends")
     if not opt:
-        return avail
-    wanted = [n.strip() for n in opt.split(",") if n.strip()]
-    missing = [n for n in wanted if n not in avail]
-    if missing:
-        raise pytest.UsageError(f"--portanet-backends: not available here: {', '.join(missing)} "
-                                f"(available: {', '.join(avail)})")
-    return wanted
+        names = avail
+    else:
+        names = [n.strip().lower().replace("-", "_") for n in opt.split(",") if n.strip()]
+        unknown = [n for n in names if n not in KNOWN_BACKENDS]
+        if unknown:
+            raise pytest.UsageError(f"--portanet-backends: unknown backend {', '.join(unknown)}; "
+                                    f"known: {', '.join(KNOWN_BACKENDS)}")
+        missing = [n for n in names if n not in avail]
+        if missing:
+            raise pytest.UsageError(f"--portanet-backends: not available here: {', '.join(missing)} "
+                                    f"(available: {', '.join(avail)})")
+    config.stash[_SELECTED] = names
+    return names
 
 
 def pytest_generate_tests(metafunc):
-    if "backend" in metafunc.fixturenames or "xp" in metafunc.fixturenames:
+    # Only tests whose closure reaches *our* backend fixture: a project that defines its
+    # own ``backend`` fixture (not depending on this one) is left alone.
+    if _PARAM in metafunc.fixturenames:
         names = _selected(metafunc.config)
-        metafunc.parametrize("_portanet_backend_name", names, ids=names, scope="function")
+        metafunc.parametrize(_PARAM, names, ids=names, scope="function")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Turn ``skip_backends``/``xfail_backends`` into skip/xfail marks per backend item."""
+    for item in items:
+        for mark_name in _MARKERS:
+            for mark in item.iter_markers(mark_name):
+                # imported only here: projects that never use the markers don't pay for it
+                from portanet.backend import KNOWN_BACKENDS
+                bad = [n for n in mark.args if n not in KNOWN_BACKENDS]
+                if bad or not mark.args:
+                    raise pytest.UsageError(
+                        f"{item.nodeid}: @pytest.mark.{mark_name}({', '.join(map(repr, mark.args))}): "
+                        f"{'unknown backend ' + ', '.join(map(repr, bad)) if bad else 'no backend named'}; "
+                        f"known: {', '.join(KNOWN_BACKENDS)}")
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get(_PARAM) if callspec is not None else None
+        if name is None:
+            continue
+        for mark in item.iter_markers("skip_backends"):
+            if name in mark.args:
+                item.add_marker(pytest.mark.skip(reason=mark.kwargs.get("reason") or f"skipped on {name}"))
+        for mark in item.iter_markers("xfail_backends"):
+            if name in mark.args:
+                item.add_marker(pytest.mark.xfail(reason=mark.kwargs.get("reason") or f"expected to fail on {name}",
+                                                  strict=mark.kwargs.get("strict", True)))
 
 
 @pytest.fixture
-def backend(request, _portanet_backend_name):
-    """The current backend for this test (a :class:`portanet.Backend`)."""
+def backend(_portanet_backend_name):
+    """The current backend for this test (a :class:`portanet.Backend`), seeded with 0."""
     import portanet as pn
-    name = _portanet_backend_name
-    for mark in request.node.iter_markers("skip_backends"):
-        if name in mark.args:
-            pytest.skip(mark.kwargs.get("reason", f"skipped on {name}"))
-    for mark in request.node.iter_markers("xfail_backends"):
-        if name in mark.args:
-            request.node.add_marker(pytest.mark.xfail(reason=mark.kwargs.get("reason", ""), strict=True))
-    with pn.use_backend(name) as bk:
+    with pn.use_backend(_portanet_backend_name) as bk:
+        state = pn.random.get_rng_state()
         pn.manual_seed(0)
-        yield bk
+        try:
+            yield bk
+        finally:
+            pn.random.set_rng_state(state)
 
 
 @pytest.fixture

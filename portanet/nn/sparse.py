@@ -1,0 +1,91 @@
+"""``Embedding``: a lookup table of learned vectors, indexed by integers.
+
+PyTorch's arguments, weight name and shape ``(num_embeddings, embedding_dim)`` and
+initialization N(0, 1), with the ``padding_idx`` row zeroed and never updated.
+Departure: ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported.
+
+Example:
+    >>> emb = pn.nn.Embedding(10, 3, padding_idx=0)
+    >>> emb(pn.tensor([[1, 2], [0, 9]])).shape
+    (2, 2, 3)
+"""
+from __future__ import annotations
+
+from ..autograd.tensor import Tensor
+from ..backend import dtype_name
+from ..ops.embedding import Embedding as _EmbeddingFn
+from . import init
+from .layers import empty_parameter
+from .module import Module
+
+__all__ = ["Embedding", "embedding"]
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              _who: str = "embedding") -> Tensor:
+    """Rows of ``weight`` ``(num, dim)`` picked by the integer tensor ``input`` (any shape).
+
+    Raises:
+        IndexError: an index outside ``[0, num)`` (the message names the range and shapes).
+
+    Example:
+        >>> F.embedding(pn.tensor([0, 2]), pn.eye(3)).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{_who} expected a pn.Tensor of indices, got {type(input).__name__}")
+    if not dtype_name(input.dtype).startswith(("int", "uint")):
+        raise TypeError(f"{_who} expected integer indices, got dtype {dtype_name(input.dtype)} "
+                        f"(input shape {input.shape})")
+    num = weight.shape[0]
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    xp = input._bk.xp
+    if input.numel():
+        # one reduction each (a sync on GPU, as PyTorch's own bounds check is)
+        lo, hi = int(xp.min(input.data)), int(xp.max(input.data))
+        if lo < 0 or hi >= num:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"{_who}: index {bad} is out of range for {num} embeddings "
+                             f"(valid 0..{num - 1}); input shape {input.shape}, weight shape "
+                             f"{weight.shape}")
+    return _EmbeddingFn.apply(weight, idx=input.data, padding_idx=padding_idx)
+
+
+class Embedding(Module):
+    """A ``(num_embeddings, embedding_dim)`` table; input of integers ``(*)`` -> ``(*, dim)``.
+
+    Args:
+        num_embeddings, embedding_dim.
+        padding_idx: this row is initialized to zeros and gets no gradient.
+        dtype: weight dtype (default float32).
+
+    Example:
+        >>> pn.nn.Embedding(100, 16)(pn.tensor([3, 7, 3])).shape
+        (3, 16)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 dtype=None):
+        super().__init__()
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "
+                                 f"({num_embeddings})")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = padding_idx
+        self.weight = empty_parameter((num_embeddings, embedding_dim), dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx, :] = 0.0
+
+    def forward(self, x: Tensor) -> Tensor:
+        return embedding(x, self.weight, self.padding_idx, _who=self._label())
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        return s if self.padding_idx is None else s + f", padding_idx={self.padding_idx}"
