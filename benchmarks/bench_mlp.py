@@ -17,6 +17,7 @@ hand-written NumPy.  Never fails: a missing library is skipped.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 
@@ -35,7 +36,7 @@ def make_data(sizes, seed: int = 0):
     x = rng.standard_normal((BATCH, sizes[0])).astype(np.float32)
     y = rng.integers(0, sizes[-1], BATCH)
     layers = []
-    for fan_in, fan_out in zip(sizes, sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         bound = 1 / np.sqrt(fan_in)
         layers.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
                        rng.uniform(-bound, bound, fan_out).astype(np.float32)))
@@ -44,7 +45,7 @@ def make_data(sizes, seed: int = 0):
 
 def _sequential(nn, sizes):
     mods = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         mods.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             mods.append(nn.ReLU())

@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import threading
 from types import ModuleType

@@ -1,5 +1,6 @@
 """The worked Alice example (examples/alice.py) learns, and prints the same on every backend."""
 import importlib.util
+import itertools
 import math
 import pathlib
 import subprocess
@@ -35,7 +36,7 @@ def test_learns_and_matches_numpy(backend, numpy_losses):
     losses, model = alice.train(seed=0)
     assert len(losses) == 10 and all(math.isfinite(v) for v in losses)
     # learning: the loss falls epoch after epoch, to a small value
-    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert all(b < a for a, b in itertools.pairwise(losses))
     assert losses[-1] < 0.005
     assert alice.predict(model, -7, -3) > 0.9   # Emily
     assert alice.predict(model, 20, 2) < 0.1    # Frank
