@@ -160,3 +160,13 @@ def test_reductions_forward_and_gradient(backend, data, op, dtype, sak):
         extreme = x == ref(x, axis=axis, keepdims=True)
         assert np.all(g[~extreme] == 0)
         np.testing.assert_allclose(g.sum(axis=axis, keepdims=True), w_keep, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numpy_scalar_keeps_its_dtype(backend, dtype):
+    # regression: np.float64 subclasses Python float and was read as a plain float32 number
+    v = np.dtype(dtype).type(0.1)
+    t = pn.tensor(v)
+    assert pn.backend.dtype_name(t.dtype) == dtype and t.shape == ()
+    assert pn.to_numpy(t) == v
+    assert pn.backend.dtype_name(pn.tensor(0.1).dtype) == "float32"   # a Python float: default

@@ -245,7 +245,9 @@ def _convert_input(data: Any, bk: Backend, dtype: Any):
     if dtype is not None:
         dtype = resolve_dtype(dtype, xp)
         return bk.asarray(data, dtype)
-    if isinstance(data, float) or (isinstance(data, (list, tuple)) and _has_float(data)):
+    # np.float64 subclasses float but carries its dtype: keep it (as torch.tensor does)
+    if (isinstance(data, float) and not hasattr(data, "dtype")) or (
+            isinstance(data, (list, tuple)) and _has_float(data)):
         return bk.asarray(data, bk.float_dtype)
     arr = data
     mod = type(data).__module__

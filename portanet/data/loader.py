@@ -1,0 +1,174 @@
+"""``DataLoader``: shuffled mini-batches as Tensors on the current backend.
+
+Shuffling uses :func:`portanet.random.permutation` (a Philox stream evaluated on the
+host), so for the same seed every backend sees the same batches in the same order.
+Full-batch, stochastic and mini-batch gradient descent differ only in ``batch_size``.
+
+Example:
+    >>> loader = pn.data.DataLoader(pn.data.TensorDataset(X, y), batch_size=32, shuffle=True)
+    >>> for xb, yb in loader:
+    ...     loss = F.cross_entropy(model(xb), yb)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .. import random as _random
+from ..autograd.tensor import Tensor, _wrap
+from ..backend import get_backend
+from .dataset import Dataset
+
+__all__ = ["DataLoader", "default_collate"]
+
+
+def _to_tensor(host: Any, bk) -> Tensor:
+    # a fresh host array from fancy indexing: hand it over without a second copy
+    return _wrap(bk.asarray(np.asarray(host)), bk, False)
+
+
+def default_collate(samples: list) -> Any:
+    """Stack a list of samples field by field into host arrays, then one Tensor per field.
+
+    A sample may be a tuple/list (``(x, y)``), a dict, or a single array or number.
+
+    Example:
+        >>> xb, yb = pn.data.default_collate([(np.ones(3), 0), (np.zeros(3), 1)])
+    """
+    return _collated_to_tensors(_stack(samples), get_backend())
+
+
+def _stack(samples: list) -> Any:
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(np.stack([np.asarray(s[i]) for s in samples]) for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: np.stack([np.asarray(s[k]) for s in samples]) for k in first}
+    return np.stack([np.asarray(s) for s in samples])
+
+
+def _collated_to_tensors(batch: Any, bk) -> Any:
+    if isinstance(batch, tuple):
+        return tuple(_to_tensor(a, bk) for a in batch)
+    if isinstance(batch, dict):
+        return {k: _to_tensor(a, bk) for k, a in batch.items()}
+    return _to_tensor(batch, bk)
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in mini-batches of Tensors on the current backend.
+
+    Args:
+        dataset: a :class:`Dataset` (e.g. :class:`TensorDataset`) holding host arrays.
+        batch_size: samples per batch (1: stochastic GD; ``len(dataset)``: full-batch GD).
+        shuffle: draw a new permutation at the start of every epoch.
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
+        collate_fn: called with the list of samples of a batch; its result is yielded
+            as it is. Default: stack each field and make one Tensor per field.
+        seed: shuffle with a private stream seeded with ``seed``; default (``None``)
+            draws from the global stream set by ``pn.manual_seed``.
+
+    The loader's position is saved by :meth:`state_dict` (epochs started, batches taken,
+    the stream state the current epoch's permutation came from); after
+    :meth:`load_state_dict` the next iteration continues the interrupted epoch exactly.
+
+    Example:
+        >>> loader = pn.data.DataLoader(ds, batch_size=64, shuffle=True, seed=0)
+        >>> len(loader)       # batches per epoch
+        16
+    """
+
+    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, collate_fn: Callable[[list], Any] | None = None,
+                 seed: int | None = None):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn
+        self.seed = seed
+        self.generator = None if seed is None else _random.Generator(seed)
+        self.epoch = 0                # epochs started
+        self._taken = 0               # batches yielded in the current epoch
+        self._in_epoch = False
+        self._epoch_rng: dict | None = None   # stream state this epoch's permutation came from
+        self._pending: tuple | None = None    # (order, start batch) restored by load_state_dict
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _gen(self) -> _random.Generator:
+        return self.generator if self.generator is not None else _random.default_generator
+
+    def _order(self, rng_state: dict | None, n: int):
+        if rng_state is None:
+            return None
+        g = _random.Generator()
+        g.set_state(rng_state)
+        return _random.permutation(n, generator=g)
+
+    def __iter__(self) -> Iterator:
+        n, bs = len(self.dataset), self.batch_size
+        if self._pending is not None:
+            order, start = self._pending
+            self._pending = None
+        else:
+            self._epoch_rng = self._gen().get_state() if self.shuffle else None
+            order = _random.permutation(n, generator=self._gen()) if self.shuffle else None
+            start = 0
+            self.epoch += 1
+            self._taken = 0
+        self._in_epoch = True
+        return self._batches(order, start, n, bs)
+
+    def _batches(self, order, start: int, n: int, bs: int) -> Iterator:
+        bk = get_backend()
+        getitems = getattr(self.dataset, "__getitems__", None)
+        for b in range(start, len(self)):
+            idx = order[b * bs:(b + 1) * bs] if order is not None else np.arange(b * bs, min(n, (b + 1) * bs))
+            self._taken = b + 1
+            if self.collate_fn is not None:
+                yield self.collate_fn([self.dataset[int(i)] for i in idx])
+            elif getitems is not None:
+                batch = getitems(idx)
+                yield (_collated_to_tensors(batch, bk) if isinstance(batch, (tuple, dict, np.ndarray))
+                       else _collated_to_tensors(_stack(batch), bk))
+            else:
+                yield _collated_to_tensors(_stack([self.dataset[int(i)] for i in idx]), bk)
+        self._in_epoch = False
+
+    def state_dict(self) -> dict:
+        """The loader's position: plain Python values, for a training checkpoint.
+
+        Example:
+            >>> state = loader.state_dict()      # e.g. mid-epoch
+            >>> other.load_state_dict(state)     # `for b in other` continues that epoch
+        """
+        return {"epoch": self.epoch, "batches_taken": self._taken, "in_epoch": self._in_epoch,
+                "epoch_rng": self._epoch_rng, "length": len(self.dataset),
+                "batch_size": self.batch_size, "shuffle": self.shuffle,
+                "generator": None if self.generator is None else self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`; an interrupted epoch resumes at its next batch."""
+        mine = {"length": len(self.dataset), "batch_size": self.batch_size, "shuffle": self.shuffle}
+        diff = [f"{k} {state.get(k)!r} in the state, {v!r} here" for k, v in mine.items() if state.get(k) != v]
+        if diff:
+            raise ValueError("DataLoader.load_state_dict: " + "; ".join(diff))
+        if (state["generator"] is None) != (self.generator is None):
+            raise ValueError("DataLoader.load_state_dict: the state was saved by a loader "
+                             f"{'without' if state['generator'] is None else 'with'} a seed, this one is "
+                             f"{'seeded' if self.generator is not None else 'unseeded'}")
+        if self.generator is not None:
+            self.generator.set_state(state["generator"])
+        self.epoch = int(state["epoch"])
+        self._taken = int(state["batches_taken"])
+        self._epoch_rng = state["epoch_rng"]
+        self._in_epoch = False
+        self._pending = None
+        if state["in_epoch"] and self._taken < len(self):
+            self._pending = (self._order(self._epoch_rng, len(self.dataset)), self._taken)
