@@ -40,7 +40,6 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
 from ..backend import available_backends, resolve_dtype, to_numpy, use_backend
 from .. import random as _random
 
