@@ -310,6 +310,17 @@ def dtype_name(dtype: Any) -> str:
 _NAME_OF: dict = {}
 
 
+def format_array(data: Any, prefix: str = "") -> str:
+    """NumPy's text form of any backend's array (used by ``Tensor.__repr__``).
+
+    Example:
+        >>> format_array(pn.tensor([1.0, 2.0]).data)
+        '[1., 2.]'
+    """
+    import numpy as np
+    return np.array2string(to_numpy(data), separator=", ", prefix=prefix)
+
+
 def to_numpy(x: Any):
     """Return a host NumPy array for a Tensor or any backend's array.
 

@@ -171,8 +171,8 @@ class Tensor:
         self.grad = None
 
     def __repr__(self) -> str:
-        import numpy as np
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        from ..backend import format_array
+        body = format_array(self.data, prefix="tensor(")
         extra = ""
         if self.data.dtype != self._bk.float_dtype and _is_float(self._bk.xp, self.data.dtype):
             extra += f", dtype={dtype_name(self.data.dtype)}"
