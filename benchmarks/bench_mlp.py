@@ -59,8 +59,8 @@ def portanet_step(sizes, backend: str):
         model = _sequential(pn.nn, sizes)
         params = list(model.parameters())
         for i, (w, b) in enumerate(layers):
-            params[2 * i].data = pn.tensor(w).data
-            params[2 * i + 1].data = pn.tensor(b).data
+            params[2 * i].array = pn.tensor(w).array
+            params[2 * i + 1].array = pn.tensor(b).array
         opt = pn.optim.SGD(params, lr=LR)
         xt, yt = pn.tensor(x), pn.tensor(y)
     ce = pn.nn.functional.cross_entropy

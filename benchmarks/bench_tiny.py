@@ -42,7 +42,7 @@ def portanet_step(backend: str):
     with pn.use_backend(backend):
         model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid())
         for p, w in zip(model.parameters(), init_weights()):
-            p.data = pn.tensor(w).data
+            p.array = pn.tensor(w).array
         opt = pn.optim.SGD(model.parameters(), lr=LR)
         x, y = pn.tensor(X), pn.tensor(Y)
     mse = nn.functional.mse_loss
@@ -96,7 +96,7 @@ def check_same_update(torch) -> str:
     nn = pn.nn
     model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid())
     for p, w in zip(model.parameters(), init_weights()):
-        p.data = pn.tensor(w).data
+        p.array = pn.tensor(w).array
     opt = pn.optim.SGD(model.parameters(), lr=LR)
     opt.zero_grad()
     nn.functional.mse_loss(model(pn.tensor(X)), pn.tensor(Y)).backward()

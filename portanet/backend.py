@@ -314,7 +314,7 @@ def format_array(data: Any, prefix: str = "") -> str:
     """NumPy's text form of any backend's array (used by ``Tensor.__repr__``).
 
     Example:
-        >>> format_array(pn.tensor([1.0, 2.0]).data)
+        >>> format_array(pn.tensor([1.0, 2.0]).array)
         '[1., 2.]'
     """
     import numpy as np
@@ -329,7 +329,8 @@ def to_numpy(x: Any):
         array([1., 2.], dtype=float32)
     """
     import numpy as np
-    data = getattr(x, "data", x) if type(x).__name__ in ("Tensor", "Parameter") else x
+    # a portanet Tensor (duck-typed: this layer sits below autograd) gives its array
+    data = x.array if hasattr(x, "_bk") and hasattr(x, "array") else x
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
     if array_api_compat.is_torch_array(data):

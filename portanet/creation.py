@@ -35,11 +35,11 @@ def ones(*shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return _wrap(t._bk.xp.zeros_like(t.data, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
+    return _wrap(t._bk.xp.zeros_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
 
 
 def ones_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return _wrap(t._bk.xp.ones_like(t.data, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
+    return _wrap(t._bk.xp.ones_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
 
 
 def arange(start, stop=None, step=1, dtype: Any = None) -> Tensor:

@@ -18,7 +18,7 @@ def test_set_get_use_backend():
         assert pn.tensor([1.0]).backend is bk
         with pn.use_backend("numpy") as inner:
             assert pn.get_backend() is inner and inner.name == "numpy"
-            assert isinstance(pn.tensor([1.0]).data, np.ndarray)
+            assert isinstance(pn.tensor([1.0]).array, np.ndarray)
         assert pn.get_backend() is bk
         with pytest.raises(ZeroDivisionError):
             with pn.use_backend("numpy"):
@@ -71,7 +71,7 @@ def test_namespace_object_as_backend():
 
     with pn.use_backend(array_api_strict) as bk:
         t = pn.tensor([1.0, 2.0]) * 2.0
-        assert type(t.data).__module__.startswith("array_api_strict")
+        assert type(t.array).__module__.startswith("array_api_strict")
         assert bk.xp is array_api_strict
     with pn.use_backend(np) as bk:
         assert bk.name == "numpy"
@@ -117,7 +117,7 @@ def test_to_numpy_of_tensors_and_raw_arrays(backend):
     raw = backend.asarray([1, 2, 3])
     r = pn.to_numpy(raw)
     assert isinstance(r, np.ndarray) and r.dtype == np.int64 and r.tolist() == [1, 2, 3]
-    np.testing.assert_array_equal(pn.to_numpy(t.data), h)
+    np.testing.assert_array_equal(pn.to_numpy(t.array), h)
     assert pn.to_numpy(2.5) == 2.5 and pn.to_numpy([1, 2]).tolist() == [1, 2]
 
 

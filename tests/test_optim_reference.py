@@ -71,7 +71,7 @@ def test_read_only_arrays_take_the_functional_path(case):
     # array and give the same trajectory.
     def freeze(k, opt, params):
         for p in params:
-            p.data.flags.writeable = False
+            p.array.flags.writeable = False
         for st in opt.state.values():
             for v in st.values():
                 if hasattr(v, "flags"):
@@ -90,9 +90,9 @@ def test_in_place_update_keeps_the_arrays(backend):
     opt = pn.optim.Adam([w], lr=0.1, amsgrad=True)
     w.grad = pn.tensor([0.5, 0.5, -1.0])
     opt.step()
-    before = (w.data, *[v for v in opt.state[w].values() if hasattr(v, "shape")])
+    before = (w.array, *[v for v in opt.state[w].values() if hasattr(v, "shape")])
     w.grad = pn.tensor([0.1, -0.2, 0.3])
     opt.step()
-    after = (w.data, *[v for v in opt.state[w].values() if hasattr(v, "shape")])
+    after = (w.array, *[v for v in opt.state[w].values() if hasattr(v, "shape")])
     assert all(a is b for a, b in zip(before, after))
     assert pn.to_numpy(w).dtype == np.float32  # no silent promotion

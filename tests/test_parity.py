@@ -39,7 +39,7 @@ def _bump(t, amount, index=(0,)):
     """Add ``amount`` to one element of a Tensor's data on any backend."""
     a = pn.to_numpy(t).copy()
     a[index] += amount
-    t.data = t._bk.asarray(a, t.dtype)
+    t.array = t._bk.asarray(a, t.dtype)
 
 
 def test_equal_backends_pass_on_every_backend():

@@ -82,6 +82,6 @@ def test_grad_mode_restored_after_error():
 def test_mean_equals_namespace_mean(backend, xp):
     a = pn.randn(7, 5)
     for axis in (None, 0, 1, (0, 1)):
-        ours = pn.mean(a, axis=axis).data
-        ref = xp.mean(a.data, axis=axis)
+        ours = pn.mean(a, axis=axis).array
+        ref = xp.mean(a.array, axis=axis)
         assert bool(xp.all(ours == ref)), axis

@@ -5,6 +5,10 @@ and ``backward(xp, grad_out)`` side by side (see ``portanet/ops``).  A node keep
 arrays its backward needs, and drops them once backward has run unless the graph is
 retained.
 
+A node may have several outputs (``multi_output = True``): ``forward`` returns a tuple,
+``apply`` returns a tuple of Tensors, and ``backward(xp, *grads)`` receives one gradient
+per output, ``None`` for an output that received none.
+
 Example:
     >>> class Square(Function):
     ...     def forward(self, xp, x):
@@ -18,22 +22,26 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
+
+from ..backend import BackendError
+from . import hooks as _hooks
+from .version import MUTATIONS, check_saved_versions
 
 __all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled"]
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
+class _GradMode(threading.local):
+    """Grad mode per thread, as in PyTorch: ``no_grad`` in one thread leaves the others alone."""
 
-    def __init__(self) -> None:
-        self.enabled = True
+    enabled = True  # the class attribute is every new thread's starting value
 
 
 GRAD_MODE = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside :func:`no_grad`."""
+    """True unless inside :func:`no_grad` (in this thread)."""
     return GRAD_MODE.enabled
 
 
@@ -85,13 +93,27 @@ def enable_grad():
 class Function:
     """One differentiable primitive: override ``forward`` and ``backward``.
 
-    ``forward(xp, *arrays, **params)`` gets raw arrays and returns one raw array.
-    ``backward(xp, gy)`` returns one gradient (or ``None``) per tensor input, already
-    reduced to that input's shape.  ``self.needs`` tells which inputs want a gradient,
-    so backward can skip work.
+    ``forward(xp, *arrays, **params)`` gets raw arrays and returns one raw array (a tuple
+    of arrays when the class sets ``multi_output = True``).  ``backward(xp, *grads)``
+    returns one gradient (or ``None``) per tensor input, already reduced to that input's
+    shape.  ``self.needs`` tells which inputs want a gradient, so backward can skip work.
+
+    Class attributes a primitive may set:
+        multi_output: forward returns a tuple; backward receives one gradient per output.
+        saves_inputs: ``False`` for ops whose backward never reads its inputs' values
+            (add, reshape, sum...): modifying such an input in place after the forward
+            pass is then harmless and not reported.
     """
 
-    __slots__ = ("inputs", "needs", "__dict__")
+    __slots__ = ("inputs", "needs", "epoch", "__dict__")
+    multi_output = False
+    saves_inputs = True
+    _nout = 1  # number of outputs, set per node by the multi-output apply
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("multi_output"):
+            cls.apply = classmethod(_apply_multi)
 
     def forward(self, xp, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -112,24 +134,26 @@ class Function:
         if n == 1:
             if first.requires_grad and GRAD_MODE.enabled:
                 fn.needs = _NEEDS_ONE
-                res = _wrap(fn.forward(bk.xp, first.data, **params), bk, True)
+                res = _wrap(fn.forward(bk.xp, first.array, **params), bk, True)
                 fn.inputs = inputs
+                fn.epoch = MUTATIONS.count
                 res._node = fn
                 return res
             fn.needs = None
-            return _wrap(fn.forward(bk.xp, first.data, **params), bk, False)
+            return _wrap(fn.forward(bk.xp, first.array, **params), bk, False)
         if n == 2:
             second = inputs[1]
             if second._bk is not bk:
                 _check_same_place(cls, first, second)
             if GRAD_MODE.enabled and (first.requires_grad or second.requires_grad):
                 fn.needs = (first.requires_grad, second.requires_grad)
-                res = _wrap(fn.forward(bk.xp, first.data, second.data, **params), bk, True)
+                res = _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, True)
                 fn.inputs = inputs
+                fn.epoch = MUTATIONS.count
                 res._node = fn
                 return res
             fn.needs = None
-            return _wrap(fn.forward(bk.xp, first.data, second.data, **params), bk, False)
+            return _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, False)
         for t in inputs[1:]:
             if t._bk is not bk:
                 _check_same_place(cls, first, t)
@@ -140,15 +164,54 @@ class Function:
             record = False
         if record:
             fn.needs = needs
-            res = _wrap(fn.forward(bk.xp, *[t.data for t in inputs], **params), bk, True)
+            res = _wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, True)
             fn.inputs = inputs
+            fn.epoch = MUTATIONS.count
             res._node = fn
             return res
         fn.needs = None
-        return _wrap(fn.forward(bk.xp, *[t.data for t in inputs], **params), bk, False)
+        return _wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, False)
+
+    def name(self) -> str:
+        """The node's name as PyTorch spells ``grad_fn.name()`` (``"LinearBackward"``)."""
+        return type(self).__name__ + "Backward"
 
     def _name(self) -> str:
         return type(self).__name__
+
+
+def _apply_multi(cls, *inputs, **params):
+    """``apply`` of a multi-output Function: one Tensor per output, all on one node."""
+    first = inputs[0]
+    bk = first._bk
+    for t in inputs[1:]:
+        if t._bk is not bk:
+            _check_same_place(cls, first, t)
+    fn = _new(cls)
+    needs = tuple([t.requires_grad for t in inputs])
+    record = GRAD_MODE.enabled and True in needs
+    fn.needs = needs if record else None
+    outs = fn.forward(bk.xp, *[t.array for t in inputs], **params)
+    if not record:
+        return tuple([_wrap(o, bk, False) for o in outs])
+    fn.inputs = inputs
+    fn.epoch = MUTATIONS.count
+    fn._nout = len(outs)
+    res = []
+    for k, o in enumerate(outs):
+        # integer outputs (indices) take no gradient and hang off no node, as in PyTorch
+        if _is_float(bk.xp, o.dtype):
+            t = _wrap(o, bk, True)
+            t._node = fn
+            t._out = k
+        else:
+            t = _wrap(o, bk, False)
+        res.append(t)
+    return tuple(res)
+
+
+def _is_float(xp, dtype) -> bool:
+    return dtype == xp.float32 or dtype == xp.float64 or dtype == getattr(xp, "float16", None)
 
 
 def _check_same_place(cls, a, b) -> None:
@@ -163,21 +226,25 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
 
     Unless ``retain_graph``, each node's saved arrays are released once it has run.
     """
-    # Kahn's algorithm over the nodes (one per non-leaf tensor), as PyTorch's engine
-    # does: first count, for each node reachable from the root, how many reachable
-    # nodes consume its output; then run a node's backward once all its consumers have
-    # handed it their gradients.  Iterative, so deep graphs (unrolled RNNs) cannot
-    # overflow Python's recursion limit; nodes are dict keys by identity, no id() calls.
+    # Kahn's algorithm over the nodes (one per op), as PyTorch's engine does: first
+    # count, for each node reachable from the root, how many edges from reachable nodes
+    # consume its outputs; then run a node's backward once all its consumers have handed
+    # it their gradients.  Iterative, so deep graphs (unrolled RNNs) cannot overflow
+    # Python's recursion limit; nodes are dict keys by identity, no id() calls.
+    # A multi-output node's pending gradients are a list (one slot per output), created
+    # when the node is first reached.
     top = root._node
     users = {top: 0}
+    grads = {}
+    hooked = {} if _hooks.HOOKED_LEAVES.count else None  # leaf -> edges still to come
     stack = [top]
     while stack:
         node = stack.pop()
         inputs = node.inputs
         if inputs is None:
             raise RuntimeError(
-                "backward through a graph a second time: its saved arrays were freed; "
-                "call backward(retain_graph=True) the first time")
+                "Trying to backward through the graph a second time (its saved arrays were "
+                "freed after the first backward): call backward(retain_graph=True) the first time")
         for t in inputs:
             prev = t._node
             if prev is not None:
@@ -185,30 +252,60 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
                 if c is None:
                     users[prev] = 1
                     stack.append(prev)
+                    if prev._nout != 1:
+                        grads[prev] = [None] * prev._nout
                 else:
                     users[prev] = c + 1
+            elif hooked is not None and t.requires_grad and t._hooks is not None:
+                hooked[t] = hooked.get(t, 0) + 1
+    if top._nout == 1:
+        grads[top] = grad
+    else:
+        grads[top] = [None] * top._nout
+        grads[top][root._out] = grad
     xp = root._bk.xp
-    grads = {top: grad}
+    mutations = MUTATIONS.count
+    pending = {}  # hooked leaf -> gradient summed over the edges seen so far
     ready = [top]
     while ready:
         node = ready.pop()
         g = grads.pop(node, None)
         inputs = node.inputs
+        if node.epoch != mutations:
+            # something was modified in place since some forward, or this node carries
+            # tensor hooks (their registration marks it): the checks stay off the hot path
+            g = _hooks.run_node_hooks(node, g)
+            check_saved_versions(node)
         # a node that received no gradient (every path to it was cut) only releases
         # its inputs' counts
-        in_grads = node.backward(xp, g) if g is not None else _NO_GRADS
+        if g is None:
+            in_grads = _NO_GRADS
+        elif node._nout == 1:
+            in_grads = node.backward(xp, g)
+        elif any(x is not None for x in g):
+            in_grads = node.backward(xp, *g)
+        else:
+            in_grads = _NO_GRADS
         for t, ig in zip(inputs, in_grads):
             prev = t._node
             if prev is None:
-                if ig is not None and t.requires_grad:
+                if hooked is not None and t in hooked:
+                    _hooks.leaf_edge(t, ig, hooked, pending)
+                elif ig is not None and t.requires_grad:
                     if t.grad is None:
                         t.grad = _wrap(ig, t._bk, False)
                     else:
-                        t.grad.data = t.grad.data + ig
+                        t.grad.array = t.grad.array + ig
                 continue
             if ig is not None and t.requires_grad:
                 old = grads.get(prev)
-                grads[prev] = ig if old is None else old + ig
+                if old is None:
+                    grads[prev] = ig
+                elif type(old) is list:
+                    k = t._out
+                    old[k] = ig if old[k] is None else old[k] + ig
+                else:
+                    grads[prev] = old + ig
             c = users[prev] - 1
             users[prev] = c
             if c == 0:
@@ -222,5 +319,4 @@ _NEEDS_ONE = (True,)
 _NO_GRADS = itertools.repeat(None)  # zip() with the inputs stops at the inputs
 _new = object.__new__
 
-from ..backend import BackendError  # noqa: E402
 from .tensor import _wrap  # noqa: E402  (cycle: Tensor uses Function for its operators)

@@ -12,6 +12,8 @@ from typing import Any
 
 from ..backend import Backend, BackendError, dtype_name, get_backend, resolve_dtype
 from . import function as _fn
+from . import hooks as _hooks
+from .version import bump as _bump
 
 __all__ = ["Tensor", "tensor", "as_tensor"]
 
@@ -20,14 +22,17 @@ class Tensor:
     """A multi-dimensional array on some backend, recorded on the tape when it needs a gradient.
 
     Attributes:
-        data: the backend array (NumPy ``ndarray``, ``torch.Tensor``, CuPy or strict array).
+        array: the backend array (NumPy ``ndarray``, ``torch.Tensor``, CuPy or strict array).
+        data: as in PyTorch, a Tensor sharing this tensor's array, cut from the graph;
+            assigning a Tensor to it replaces this tensor's array.
         grad: accumulated gradient as a Tensor, or ``None``.
         requires_grad: whether operations on this tensor are recorded.
 
     Build tensors with :func:`portanet.tensor`; ``Tensor(data)`` does the same.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_bk", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "_node", "_bk", "_version", "_hooks",
+                 "_out", "_why", "_base", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + Tensor` defer to Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -37,34 +42,79 @@ class Tensor:
             if not data._bk.same_place(bk):
                 data = _convert_between(data, bk)
             else:
-                data = data.data
-            self.data = data if dtype is None else bk.xp.astype(data, resolve_dtype(dtype, bk.xp))
+                data = data.array
+            self.array = data if dtype is None else bk.xp.astype(data, resolve_dtype(dtype, bk.xp))
         else:
-            self.data = _to_backend_array(data, bk, dtype)
+            self.array = _to_backend_array(data, bk, dtype)
         self._bk = bk
         self.grad = None
         self._node = None
-        if requires_grad and not _is_float(bk.xp, self.data.dtype):
+        self._version = 0
+        self._hooks = None
+        if requires_grad and not _is_float(bk.xp, self.array.dtype):
             raise TypeError(
-                f"only floating-point tensors can require gradients, got {dtype_name(self.data.dtype)}")
+                f"only floating-point tensors can require gradients, got {dtype_name(self.array.dtype)}")
         self.requires_grad = bool(requires_grad)
+
+    @classmethod
+    def from_array(cls, array: Any, backend: Backend, requires_grad: bool = False) -> "Tensor":
+        """Wrap a raw array of ``backend`` without copying or checking (portanet's internal API).
+
+        Example:
+            >>> t = pn.Tensor.from_array(xp.ones(3), pn.get_backend())
+        """
+        return _wrap(array, backend, requires_grad)
+
+    # ------------------------------------------------------------------ .data
+    @property
+    def data(self) -> "Tensor":
+        """A Tensor sharing this tensor's array, cut from the graph (PyTorch's ``.data``).
+
+        In-place operations on it change this tensor too (``p.data.mul_(0.5)``), on every
+        backend: where arrays are immutable (JAX) the change is written back.  Assigning a
+        Tensor (``m.data = other``) replaces this tensor's array.  The raw backend array is
+        :attr:`array`.
+        """
+        t = _wrap(self.array, self._bk, False)
+        t._base = self
+        return t
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: assign a Tensor, got {type(value).__name__} "
+                            "(the raw backend array is Tensor.array)")
+        # a rebinding, not a write into the old array: what backward saved stays intact
+        self.array, self._bk = value.array, value._bk
+
+    def _set_inplace(self, array: Any, why: str = "an in-place operation") -> None:
+        """Make ``array`` this tensor's new value after an in-place change; stamp versions.
+
+        The same array is written back into every tensor this one aliases (``.data``),
+        so in-place operations behave alike on mutable and immutable backends.
+        """
+        t = self
+        while t is not None:
+            t.array = array
+            _bump(t, why)
+            t = getattr(t, "_base", None)
 
     # ----------------------------------------------------------------- basics
     @property
     def shape(self) -> tuple:
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def device(self):
-        return self._bk.device if self._bk.device is not None else _device_of(self.data)
+        return self._bk.device if self._bk.device is not None else _device_of(self.array)
 
     @property
     def backend(self) -> Backend:
@@ -75,9 +125,48 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._node is None
 
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (``None`` for leaves), as in PyTorch."""
+        return self._node
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces it.  Returns a handle with ``remove()``.
+
+        Example:
+            >>> h = w.register_hook(lambda g: g.clamp(-1, 1))
+        """
+        return _hooks.register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """On a leaf: call ``hook(tensor)`` once per backward, after ``.grad`` is final.
+
+        Example:
+            >>> p.register_post_accumulate_grad_hook(lambda p: bucket.ready(p))
+        """
+        return _hooks.register_post_accumulate_grad_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        if self._node is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if getattr(self, "_retains", False):
+            return
+        import weakref
+        ref = weakref.ref(self)
+
+        def keep(g):
+            t = ref()
+            if t is not None:
+                t.grad = g if t.grad is None else _wrap(t.grad.array + g.array, t._bk, False)
+        _hooks.register_hook(self, keep)
+
     def numel(self) -> int:
         n = 1
-        for s in self.data.shape:
+        for s in self.array.shape:
             n *= s
         return n
 
@@ -85,15 +174,15 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def __len__(self) -> int:
-        if not self.data.shape:
+        if not self.array.shape:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        d = self.data
+        d = self.array
         if self.ndim:
             d = self._bk.xp.reshape(d, ())
         if hasattr(d, "item"):
@@ -105,17 +194,17 @@ class Tensor:
     def numpy(self):
         """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
         from ..backend import to_numpy
-        return to_numpy(self.data)
+        return to_numpy(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
-        return _wrap(self.data, self._bk, False)
+        return _wrap(self.array, self._bk, False)
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
-        if flag and not _is_float(self._bk.xp, self.data.dtype):
+        if flag and not _is_float(self._bk.xp, self.array.dtype):
             raise TypeError("only floating-point tensors can require gradients")
         self.requires_grad = flag
         return self
@@ -157,13 +246,13 @@ class Tensor:
             if self.numel() != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a one-element tensor, got shape {self.shape}")
-            g = xp.ones(self.data.shape, dtype=self.data.dtype, device=self._bk.device)
+            g = xp.ones(self.array.shape, dtype=self.array.dtype, device=self._bk.device)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else self._bk.asarray(gradient, self.data.dtype)
+            g = gradient.array if isinstance(gradient, Tensor) else self._bk.asarray(gradient, self.array.dtype)
             if tuple(g.shape) != self.shape:
                 raise ValueError(f"backward(): gradient shape {tuple(g.shape)} != tensor shape {self.shape}")
         if self._node is None:
-            self.grad = _wrap(g, self._bk, False) if self.grad is None else _wrap(self.grad.data + g, self._bk, False)
+            _hooks.accumulate_leaf(self, g)
             return
         _fn.run_backward(self, g, retain_graph)
 
@@ -172,10 +261,10 @@ class Tensor:
 
     def __repr__(self) -> str:
         from ..backend import format_array
-        body = format_array(self.data, prefix="tensor(")
+        body = format_array(self.array, prefix="tensor(")
         extra = ""
-        if self.data.dtype != self._bk.float_dtype and _is_float(self._bk.xp, self.data.dtype):
-            extra += f", dtype={dtype_name(self.data.dtype)}"
+        if self.array.dtype != self._bk.float_dtype and _is_float(self._bk.xp, self.array.dtype):
+            extra += f", dtype={dtype_name(self.array.dtype)}"
         if self._bk.name != "numpy":
             extra += f", backend={self._bk.name!r}"
         if self.requires_grad:
@@ -197,23 +286,26 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __dlpack__(self, *args, **kwargs):
-        return self.data.__dlpack__(*args, **kwargs)
+        return self.array.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
-        return self.data.__dlpack_device__()
+        return self.array.__dlpack_device__()
 
 
-def _wrap(data, bk: Backend, requires_grad: bool) -> Tensor:
-    """Fast internal constructor: no checks, no conversion."""
-    t = object.__new__(Tensor)
-    t.data = data
+def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
+    """Fast internal constructor: no checks, no conversion (public form: ``Tensor.from_array``)."""
+    t = _new(Tensor)
+    t.array = array
     t._bk = bk
     t.grad = None
     t._node = None
     t.requires_grad = requires_grad
+    t._version = 0
+    t._hooks = None
     return t
 
 
+_new = object.__new__
 Tensor._wrap = staticmethod(_wrap)
 
 
@@ -287,7 +379,7 @@ def _has_float(seq) -> bool:
 def _convert_between(t: Tensor, bk: Backend):
     """Copy a tensor's data to another backend/device through host memory."""
     from ..backend import to_numpy
-    return bk.asarray(to_numpy(t.data))
+    return bk.asarray(to_numpy(t.array))
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: Any = None) -> Tensor:

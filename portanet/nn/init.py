@@ -49,7 +49,7 @@ def _fans(t: Tensor) -> tuple[int, int]:
 
 
 def _fill(t: Tensor, arr) -> Tensor:
-    t.data = arr
+    t.array = arr
     return t
 
 

@@ -82,12 +82,12 @@ class Linear(Module):
         # is a slow fallback), shape and dtype straight from the array
         params = self._parameters
         w = params["weight"]
-        shp = x.data.shape if isinstance(x, Tensor) else ()
+        shp = x.array.shape if isinstance(x, Tensor) else ()
         if not shp or shp[-1] != self.in_features:
             raise ValueError(f"{self._label()} expected input with last dimension "
                              f"{self.in_features}, got shape {tuple(shp)}")
         # backend first: no cross-library dtype compare
-        if x._bk is not w._bk or x.data.dtype != w.data.dtype:
+        if x._bk is not w._bk or x.array.dtype != w.array.dtype:
             check_float_input(self, x, w)
         b = params.get("bias")
         if b is None:

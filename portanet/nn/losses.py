@@ -134,7 +134,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
         target = ops.api._lift(target, input) if not isinstance(target, list) else Tensor(target, backend=input._bk)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    w = weight.data if isinstance(weight, Tensor) else weight
+    w = weight.array if isinstance(weight, Tensor) else weight
     if dtype_name(target.dtype).startswith("float"):
         if target.shape != input.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
@@ -165,7 +165,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
 
 def _check_range(name: str, target: Tensor, c: int, ignore_index: int) -> None:
     xp = target._bk.xp
-    t = target.data
+    t = target.array
     bad = xp.logical_and(xp.logical_or(t < 0, t >= c), t != ignore_index)
     if bool(xp.any(bad)):
         raise IndexError(f"{name}: target class index out of range [0, {c}) "
@@ -180,14 +180,14 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     x2, t2 = _class_layout(input, target)
     _check_range("nll_loss", t2, x2.shape[1], ignore_index)
     xp = input._bk.xp
-    valid = t2.data != ignore_index
-    safe = _wrap(xp.where(valid, t2.data, xp.zeros_like(t2.data)), input._bk, False)
+    valid = t2.array != ignore_index
+    safe = _wrap(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk, False)
     n = x2.shape[0]
     picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe))
     w = xp.astype(valid, input.dtype)
     if weight is not None:
-        wd = weight.data if isinstance(weight, Tensor) else weight
-        w = w * xp.take(wd, safe.data, axis=0)
+        wd = weight.array if isinstance(weight, Tensor) else weight
+        w = w * xp.take(wd, safe.array, axis=0)
     wt = _wrap(w, input._bk, False)
     per = -picked * wt
     if reduction == "mean":
@@ -216,10 +216,10 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     h = ops.relu(margin - xy + x)
     if p == 2:
         h = h * h
-    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.data[:, None], input.dtype)
+    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.dtype)
     if weight is not None:
-        wd = weight.data if isinstance(weight, Tensor) else weight
-        not_y = not_y * xp.take(wd, t.data, axis=0)[:, None]
+        wd = weight.array if isinstance(weight, Tensor) else weight
+        not_y = not_y * xp.take(wd, t.array, axis=0)[:, None]
     per = ops.sum(h * _wrap(not_y, bk, False), axis=1) * (1.0 / c)
     if input.ndim == 1 and reduction == "none":
         per = ops.reshape(per, ())
@@ -237,7 +237,7 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
         loss = ops.exp(target) * (target - input)
     else:
         # xlogy: 0 * log 0 = 0; log on the graph so that a target requiring grad gets one
-        logt = ops.log(ops.where(target.data > 0, target, 1.0))
+        logt = ops.log(ops.where(target.array > 0, target, 1.0))
         loss = target * (logt - input)
     if reduction == "batchmean":
         return ops.sum(loss) * (1.0 / input.shape[0])

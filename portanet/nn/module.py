@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Iterator
 
+from ..autograd.hooks import RemovableHandle
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name, to_numpy
 from .parameter import Parameter
@@ -93,8 +94,66 @@ class Module:
     def forward(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    _forward_pre_hooks = None  # dicts of hooks, created on first registration
+    _forward_hooks = None
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not self._forward_pre_hooks and not self._forward_hooks:  # None or emptied
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list((self._forward_pre_hooks or {}).values()):
+            new = hook(self, args)
+            if new is not None:
+                args = new if isinstance(new, tuple) else (new,)
+        out = self.forward(*args, **kwargs)
+        for hook in list((self._forward_hooks or {}).values()):
+            new = hook(self, args, out)
+            if new is not None:
+                out = new
+        return out
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``; a returned value replaces
+        the positional arguments (a non-tuple is wrapped in one).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example:
+            >>> h = model.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+            >>> h.remove()
+        """
+        return self._add_hook("_forward_pre_hooks", hook, prepend)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; a returned value
+        replaces the output.
+
+        Example:
+            >>> acts = {}
+            >>> h = model[0].register_forward_hook(lambda m, a, out: acts.update(first=out))
+        """
+        return self._add_hook("_forward_hooks", hook, prepend)
+
+    def _add_hook(self, attr: str, hook, prepend: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.{attr[1:-1].replace('_hooks', '_hook')}: "
+                            f"hook must be callable, got {type(hook).__name__}")
+        table = self.__dict__.get(attr)
+        if table is None:
+            table = {}
+            object.__setattr__(self, attr, table)
+        handle = RemovableHandle(table)
+        if prepend:
+            rest = dict(table)
+            table.clear()
+            table[handle.id] = hook
+            table.update(rest)
+        else:
+            table[handle.id] = hook
+        return handle
 
     def named_modules(self, prefix: str = "", memo=None) -> Iterator[tuple[str, "Module"]]:
         memo = set() if memo is None else memo
@@ -172,7 +231,7 @@ class Module:
         """Move (or cast) every parameter and buffer in place, keeping object identity."""
         for t in list(self.parameters()) + list(self.buffers()):
             new = t.to(backend, dtype=dtype if _is_float_t(t) else None, device=device)
-            t.data, t._bk = new.data, new._bk
+            t.array, t._bk = new.array, new._bk
             t.grad = None
         return self
 
@@ -239,7 +298,7 @@ class Module:
                 f"load_state_dict refused for {type(self).__name__} (the model is unchanged):\n  "
                 + "\n  ".join(problems))
         for t, host in staged:
-            t.data = t._bk.asarray(host, t.dtype)
+            t.array = t._bk.asarray(host, t.dtype)
         return missing, unexpected
 
     # ------------------------------------------------------------------- repr

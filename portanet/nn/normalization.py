@@ -55,19 +55,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {x.shape}")
-        mean, var = N.moments(xp, x.data, axes)
+        mean, var = N.moments(xp, x.array, axes)
         if running_mean is not None:
             m = float(momentum)
-            running_mean.data = (1.0 - m) * running_mean.data + m * xp.reshape(mean, (-1,))
+            running_mean.array = (1.0 - m) * running_mean.array + m * xp.reshape(mean, (-1,))
         if running_var is not None:
             m = float(momentum)
             unbiased = xp.reshape(var, (-1,)) * (count / (count - 1))
-            running_var.data = (1.0 - m) * running_var.data + m * unbiased
+            running_var.array = (1.0 - m) * running_var.array + m * unbiased
         stats = (mean, var, True)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-        stats = (xp.reshape(running_mean.data, pshape), xp.reshape(running_var.data, pshape), False)
+        stats = (xp.reshape(running_mean.array, pshape), xp.reshape(running_var.array, pshape), False)
     return N.Normalize.apply(x, *_affine(weight, bias, x), axes=axes, eps=eps, pshape=pshape,
                              stats=stats)
 
@@ -140,9 +140,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
             xp = self.running_mean._bk.xp
-            self.running_mean.data = xp.zeros_like(self.running_mean.data)
-            self.running_var.data = xp.ones_like(self.running_var.data)
-            self.num_batches_tracked.data = xp.zeros_like(self.num_batches_tracked.data)
+            self.running_mean.array = xp.zeros_like(self.running_mean.array)
+            self.running_var.array = xp.ones_like(self.running_var.array)
+            self.num_batches_tracked.array = xp.zeros_like(self.num_batches_tracked.array)
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim not in self._dims:
@@ -156,7 +156,7 @@ class _BatchNorm(Module):
             check_float_input(self, x, self.weight)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            self.num_batches_tracked.array = self.num_batches_tracked.array + 1
             if self.momentum is None:  # cumulative moving average, as in PyTorch
                 momentum = 1.0 / int(self.num_batches_tracked.item())
         # buffers are None without track_running_stats: then the batch statistics normalize

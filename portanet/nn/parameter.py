@@ -19,7 +19,7 @@ class Parameter(Tensor):
         if data is None:
             data = []
         if isinstance(data, Tensor):
-            Tensor.__init__(self, data.data, backend=data._bk)
+            Tensor.__init__(self, data.array, backend=data._bk)
         else:
             Tensor.__init__(self, data)
         self.requires_grad = bool(requires_grad)

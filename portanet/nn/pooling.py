@@ -113,7 +113,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         ones = bk.xp.ones((1, 1) + tuple(input.shape[2:]), dtype=input.dtype, device=bk.device)
         counts = P.AvgPool2d.apply(Tensor._wrap(ones, bk, False), kernel=kernel, stride=stride,
                                    pads=pads, divisor=1.0)
-        divisor = counts.data[0, 0, ...]
+        divisor = counts.array[0, 0, ...]
     return P.AvgPool2d.apply(input, kernel=kernel, stride=stride, pads=pads, divisor=divisor)
 
 

@@ -43,13 +43,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     xp = input._bk.xp
     if input.numel():
         # one reduction each (a sync on GPU, as PyTorch's own bounds check is)
-        lo, hi = int(xp.min(input.data)), int(xp.max(input.data))
+        lo, hi = int(xp.min(input.array)), int(xp.max(input.array))
         if lo < 0 or hi >= num:
             bad = lo if lo < 0 else hi
             raise IndexError(f"{_who}: index {bad} is out of range for {num} embeddings "
                              f"(valid 0..{num - 1}); input shape {input.shape}, weight shape "
                              f"{weight.shape}")
-    return _EmbeddingFn.apply(weight, idx=input.data, padding_idx=padding_idx)
+    return _EmbeddingFn.apply(weight, idx=input.array, padding_idx=padding_idx)
 
 
 class Embedding(Module):
@@ -81,7 +81,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx, :] = 0.0
+            self.weight.array[self.padding_idx, :] = 0.0
 
     def forward(self, x: Tensor) -> Tensor:
         return embedding(x, self.weight, self.padding_idx, _who=self._label())

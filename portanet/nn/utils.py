@@ -49,7 +49,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         return Tensor(0.0)
     bk = grads[0]._bk
     xp = bk.xp
-    norms = [xp.linalg.vector_norm(g.data, ord=norm_type) for g in grads]
+    norms = [xp.linalg.vector_norm(g.array, ord=norm_type) for g in grads]
     dtype = xp.result_type(*norms)
     total = xp.linalg.vector_norm(xp.stack([xp.astype(n, dtype) for n in norms]), ord=norm_type)
     if error_if_nonfinite and not bool(xp.all(xp.isfinite(total))):
@@ -59,7 +59,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
             "non-finite norm anyway, set `error_if_nonfinite=False`")
     coef = xp.clip(max_norm / (total + 1e-6), max=1.0)
     for g in grads:
-        g.data = imul(g.data, xp.astype(coef, g.data.dtype))
+        g.array = imul(g.array, xp.astype(coef, g.array.dtype))
     return _wrap(total, bk, False)
 
 
@@ -78,4 +78,4 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     if not c > 0 or math.isnan(c):
         raise ValueError(f"clip_value must be positive, got clip_value={clip_value}")
     for g in _grads(parameters):
-        g.data = g._bk.xp.clip(g.data, min=-c, max=c)
+        g.array = g._bk.xp.clip(g.array, min=-c, max=c)

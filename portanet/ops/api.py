@@ -9,6 +9,7 @@ Example:
 """
 from __future__ import annotations
 
+import builtins
 import numbers
 
 from ..autograd.tensor import Tensor, _wrap
@@ -22,12 +23,14 @@ from . import softmax as SM
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "abs",
     "clip", "clamp", "maximum", "minimum", "where", "reshape", "transpose", "permute",
-    "flatten", "squeeze", "unsqueeze", "broadcast_to", "concat", "cat", "stack", "sum",
+    "flatten", "squeeze", "unsqueeze", "broadcast_to", "concat", "cat", "stack", "split",
+    "chunk", "unbind", "sum",
     "mean", "max", "min", "var", "std", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
     "gelu", "silu", "softplus", "softmax", "log_softmax", "linear", "square",
 ]
 
 _Number = numbers.Number
+builtins_sum = builtins.sum  # this module defines its own sum/max/min
 
 
 def _py(c):
@@ -160,7 +163,7 @@ def where(cond, a, b) -> Tensor:
     """``a`` where ``cond`` else ``b`` (``cond`` gets no gradient)."""
     like = a if isinstance(a, Tensor) else b
     a, b = _lift(a, like), _lift(b, like)
-    c = cond.data if isinstance(cond, Tensor) else cond
+    c = cond.array if isinstance(cond, Tensor) else cond
     return E.Where.apply(a, b, cond=c)
 
 
@@ -235,6 +238,51 @@ def stack(tensors, axis: int = 0) -> Tensor:
     return S.Stack.apply(*[_lift(t, tensors[0]) for t in tensors], axis=axis)
 
 
+def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Cut ``a`` along ``dim`` into pieces of ``split_size_or_sections`` (an int: equal
+    pieces, the last one smaller; a list: those sizes), as ``torch.split``; one node.
+
+    Example:
+        >>> a, b = pn.split(pn.arange(5.0), [2, 3])
+    """
+    n = a.shape[dim]
+    dim = dim % a.ndim
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be a positive integer, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+        sizes = sizes or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or builtins_sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the "
+                             f"size of dimension {dim}")
+    return S.Split.apply(a, sizes=tuple(sizes), axis=dim)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Cut ``a`` into ``chunks`` nearly equal pieces along ``dim`` (``torch.chunk``: pieces of
+    ``ceil(n / chunks)``, so there may be fewer than ``chunks``).
+
+    Example:
+        >>> i, f, g, o = pn.chunk(gates, 4, dim=1)
+    """
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+    n = a.shape[dim]
+    return split(a, builtins.max(-(-n // chunks), 1), dim)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple:
+    """The slices of ``a`` along ``dim``, as a tuple (``torch.unbind``); one node.
+
+    Example:
+        >>> rows = pn.unbind(pn.ones(3, 2))
+    """
+    return S.Unbind.apply(a, axis=dim % a.ndim)
+
+
 def getitem(a: Tensor, index) -> Tensor:
     """``a[index]``: ints, slices, ``None``, ``...``, integer arrays (Tensors) or a bool mask."""
     if not isinstance(index, tuple):
@@ -248,7 +296,7 @@ def getitem(a: Tensor, index) -> Tensor:
     raw = []
     for i in index:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i.array
         elif isinstance(i, list):
             i = a._bk.asarray(i)
         raw.append(i)
@@ -368,8 +416,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # ------------------------------------------------------------ Tensor methods
 def _cmp(op):
     def method(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        return _wrap(op(self.data, o), self._bk, False)
+        o = other.array if isinstance(other, Tensor) else other
+        return _wrap(op(self.array, o), self._bk, False)
     return method
 
 
@@ -395,7 +443,7 @@ def _bind() -> None:
     for name in ("lt", "le", "gt", "ge", "eq", "ne"):
         setattr(T, f"__{name}__", _cmp(getattr(operator, name)))
     for fn in (exp, log, sqrt, clip, clamp, reshape, permute, transpose, flatten, squeeze,
-               unsqueeze, broadcast_to, sum, mean, max, min, var, std, sigmoid, tanh, relu,
+               unsqueeze, broadcast_to, split, chunk, unbind, sum, mean, max, min, var, std, sigmoid, tanh, relu,
                softmax, log_softmax, matmul, maximum, minimum, square):
         setattr(T, fn.__name__, fn)
     T.clamp = clip

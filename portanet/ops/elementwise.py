@@ -8,6 +8,8 @@ from ._util import unbroadcast
 
 
 class Add(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, b):
         self.sa, self.sb = a.shape, b.shape
         return a + b
@@ -19,6 +21,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, b):
         self.sa, self.sb = a.shape, b.shape
         return a - b
@@ -77,6 +81,8 @@ class Pow(Function):
 
 
 class AddScalar(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, c):
         return a + c
 
@@ -85,6 +91,8 @@ class AddScalar(Function):
 
 
 class MulScalar(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, c):
         self.c = c
         return a * c
@@ -95,6 +103,8 @@ class MulScalar(Function):
 
 class RSubScalar(Function):
     """``c - a``."""
+
+    saves_inputs = False
 
     def forward(self, xp, a, c):
         return c - a
@@ -142,6 +152,8 @@ class RPowScalar(Function):
 
 
 class Neg(Function):
+    saves_inputs = False
+
     def forward(self, xp, a):
         return -a
 
@@ -238,6 +250,8 @@ def _minmax_grads(xp, g, a, b, a_wins, needs):
 class Where(Function):
     """``where(cond, a, b)``; ``cond`` is a raw boolean array (it takes no gradient)."""
 
+    saves_inputs = False
+
     def forward(self, xp, a, b, cond):
         self.cond, self.sa, self.sb = cond, a.shape, b.shape
         return xp.where(cond, a, b)
@@ -250,6 +264,8 @@ class Where(Function):
 
 
 class Cast(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, dtype):
         self.src = a.dtype
         return xp.astype(a, dtype)

@@ -6,6 +6,8 @@ from ..fast import lookup
 
 
 class Reshape(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, shape):
         self.shape = a.shape
         return xp.reshape(a, shape)
@@ -15,6 +17,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, axes):
         self.axes = axes
         return xp.permute_dims(a, axes)
@@ -27,6 +31,8 @@ class Permute(Function):
 
 
 class BroadcastTo(Function):
+    saves_inputs = False
+
     def forward(self, xp, a, shape):
         self.shape = a.shape
         return xp.broadcast_to(a, shape)
@@ -38,6 +44,8 @@ class BroadcastTo(Function):
 
 class GetItem(Function):
     """Basic indexing (ints, slices, ``None``, ``...``): backward writes into zeros."""
+
+    saves_inputs = False
 
     def forward(self, xp, a, index):
         self.shape, self.dtype, self.index = a.shape, a.dtype, index
@@ -60,6 +68,8 @@ class Take(Function):
     ``lead`` leading axes of ``a`` are merged into one, indexed by the flat integer
     array ``idx``; backward scatter-adds, so repeated indices sum their gradients.
     """
+
+    saves_inputs = False
 
     def forward(self, xp, a, idx, lead, out_shape):
         self.shape, self.idx = a.shape, idx
@@ -92,6 +102,8 @@ def index_add(xp, n, idx, values):
 
 
 class Concat(Function):
+    saves_inputs = False
+
     def forward(self, xp, *arrays, axis):
         self.axis = axis
         self.sizes = [a.shape[axis] for a in arrays]
@@ -111,6 +123,8 @@ class Concat(Function):
 
 
 class Stack(Function):
+    saves_inputs = False
+
     def forward(self, xp, *arrays, axis):
         self.axis = axis
         return xp.stack(arrays, axis=axis)
@@ -124,3 +138,58 @@ class Stack(Function):
 def _device(a):
     import array_api_compat
     return array_api_compat.device(a)
+
+
+class Split(Function):
+    """``a`` cut along ``axis`` into pieces of ``sizes``: one node, one output per piece.
+
+    Backward joins the pieces' gradients with one ``concat`` (zeros for pieces that got
+    none), so each slice of the input gradient is written once.
+    """
+
+    multi_output = True
+    saves_inputs = False
+
+    def forward(self, xp, a, sizes, axis):
+        self.axis, self.sizes = axis, sizes
+        self.shape, self.dtype = a.shape, a.dtype
+        out, start = [], 0
+        lead = (slice(None),) * axis
+        for n in sizes:
+            out.append(a[lead + (slice(start, start + n), ...)])
+            start += n
+        return tuple(out)
+
+    def backward(self, xp, *grads):
+        ref = next(g for g in grads if g is not None)
+        parts = []
+        for n, g in zip(self.sizes, grads):
+            if g is None:
+                shape = self.shape[:self.axis] + (n,) + self.shape[self.axis + 1:]
+                g = xp.zeros(shape, dtype=ref.dtype, device=_device(ref))
+            parts.append(g)
+        return (xp.concat(parts, axis=self.axis) if len(parts) > 1 else parts[0],)
+
+
+class Unbind(Function):
+    """The slices ``a[..., i, ...]`` along ``axis``, one output each; backward stacks them."""
+
+    multi_output = True
+    saves_inputs = False
+
+    def forward(self, xp, a, axis):
+        self.axis, self.shape = axis, a.shape
+        lead = (slice(None),) * axis
+        return tuple(a[lead + (i, ...)] for i in range(a.shape[axis]))
+
+    def backward(self, xp, *grads):
+        ref = next(g for g in grads if g is not None)
+        zero = None
+        parts = []
+        for g in grads:
+            if g is None:
+                if zero is None:
+                    zero = xp.zeros(ref.shape, dtype=ref.dtype, device=_device(ref))
+                g = zero
+            parts.append(g)
+        return (xp.stack(parts, axis=self.axis),)

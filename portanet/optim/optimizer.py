@@ -25,6 +25,7 @@ from array_api_compat import is_writeable_array
 
 from ..autograd.function import enable_grad, no_grad
 from ..autograd.tensor import Tensor
+from ..autograd.version import bump_many
 from ..backend import to_numpy
 
 __all__ = ["Optimizer"]
@@ -119,7 +120,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data = p._bk.xp.zeros_like(p.grad.data)
+                    p.grad.array = p._bk.xp.zeros_like(p.grad.array)
 
     def _init_state(self, xp, p, group: dict) -> dict:
         return {}
@@ -141,6 +142,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         state = self.state
+        updated = []
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -150,8 +152,12 @@ class Optimizer:
                     xp = p._bk.xp
                     st = state.get(p)
                     if st is None:
-                        st = state[p] = self._init_state(xp, p.data, group)
-                    p.data = self._update(xp, p.data, grad.data, st, group)
+                        st = state[p] = self._init_state(xp, p.array, group)
+                    p.array = self._update(xp, p.array, grad.array, st, group)
+                    updated.append(p)
+        # the update wrote into the parameters' arrays: a graph that saved them must not
+        # run backward again with the new values (see portanet.autograd.version)
+        bump_many(updated, f"an optimizer step ({type(self).__name__})")
         return loss
 
     # ------------------------------------------------------------ state dict
@@ -213,7 +219,7 @@ class Optimizer:
         self.state = new_state
 
     def _load_param_state(self, name: str, i: int, p: Tensor, group: dict, saved: dict) -> dict:
-        expected = set(self._init_state(p._bk.xp, p.data, group))
+        expected = set(self._init_state(p._bk.xp, p.array, group))
         saved = {k: v for k, v in saved.items() if v is not None}
         unknown = set(saved) - expected - set(self._lazy_state)
         missing = expected - set(saved)

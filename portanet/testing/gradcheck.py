@@ -26,21 +26,21 @@ def _as_scalar_fn(fn, inputs, proj):
 
 def numerical_grad(f: Callable[[], Tensor], t: Tensor, eps: float) -> np.ndarray:
     """Central differences ``(f(x+e) - f(x-e)) / 2e`` for every element of ``t``."""
-    base = to_numpy(t.data).astype(np.float64)
+    base = to_numpy(t.array).astype(np.float64)
     grad = np.zeros_like(base)
     flat = base.reshape(-1)
     bk = t._bk
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + eps
-        t.data = bk.asarray(base, t.dtype)
+        t.array = bk.asarray(base, t.dtype)
         fp = float(f().item())
         flat[i] = orig - eps
-        t.data = bk.asarray(base, t.dtype)
+        t.array = bk.asarray(base, t.dtype)
         fm = float(f().item())
         flat[i] = orig
         grad.reshape(-1)[i] = (fp - fm) / (2 * eps)
-    t.data = bk.asarray(base, t.dtype)
+    t.array = bk.asarray(base, t.dtype)
     return grad
 
 
@@ -82,7 +82,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 
     for k, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             continue
-        analytic = np.zeros(t.shape) if t.grad is None else to_numpy(t.grad.data).astype(np.float64)
+        analytic = np.zeros(t.shape) if t.grad is None else to_numpy(t.grad.array).astype(np.float64)
         numeric = numerical_grad(f, t, eps)
         bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
         if bad.any():

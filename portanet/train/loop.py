@@ -70,10 +70,10 @@ class _Sums:
 
 
 def _batch_values(metric_fns, out, target, loss) -> dict:
-    vals = {} if loss is None else {"loss": loss.data}
+    vals = {} if loss is None else {"loss": loss.array}
     for name, fn in metric_fns:
         v = fn(out, target)
-        vals[name] = v.data if hasattr(v, "_bk") else v
+        vals[name] = v.array if hasattr(v, "_bk") else v
     return vals
 
 

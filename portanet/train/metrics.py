@@ -18,7 +18,7 @@ __all__ = ["accuracy", "BinaryAccuracy", "mse", "mae", "get"]
 
 
 def _raw(t: Any):
-    return t.data if isinstance(t, Tensor) else t
+    return t.array if isinstance(t, Tensor) else t
 
 
 def accuracy(output: Tensor, target: Tensor):
@@ -30,7 +30,7 @@ def accuracy(output: Tensor, target: Tensor):
     ``BinaryAccuracy(threshold=0.0)``).
     """
     xp = output._bk.xp
-    o, t = output.data, _raw(target)
+    o, t = output.array, _raw(target)
     if o.ndim >= 2 and o.shape[-1] > 1:
         pred = xp.argmax(o, axis=-1)
         if t.ndim == o.ndim:
@@ -55,7 +55,7 @@ class BinaryAccuracy:
 
     def __call__(self, output: Tensor, target: Tensor):
         xp = output._bk.xp
-        o = xp.reshape(output.data, (-1,))
+        o = xp.reshape(output.array, (-1,))
         t = xp.reshape(_raw(target), (-1,))
         hits = (o > self.threshold) == (xp.astype(t, xp.float64) > 0.5)
         return xp.mean(xp.astype(hits, xp.float64))
@@ -64,14 +64,14 @@ class BinaryAccuracy:
 def mse(output: Tensor, target: Tensor):
     """Mean squared error over all elements (float64)."""
     xp = output._bk.xp
-    d = xp.astype(output.data, xp.float64) - xp.astype(xp.reshape(_raw(target), output.shape), xp.float64)
+    d = xp.astype(output.array, xp.float64) - xp.astype(xp.reshape(_raw(target), output.shape), xp.float64)
     return xp.mean(d * d)
 
 
 def mae(output: Tensor, target: Tensor):
     """Mean absolute error over all elements (float64)."""
     xp = output._bk.xp
-    d = xp.astype(output.data, xp.float64) - xp.astype(xp.reshape(_raw(target), output.shape), xp.float64)
+    d = xp.astype(output.array, xp.float64) - xp.astype(xp.reshape(_raw(target), output.shape), xp.float64)
     return xp.mean(xp.abs(d))
 
 
