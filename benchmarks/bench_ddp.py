@@ -2,12 +2,13 @@
 
 The MLP of ``bench_mlp.py`` (784-512-256-10, ReLU, cross-entropy, SGD lr 0.01, float32)
 on a batch of 128 *per process*.  The driver (run it plainly) starts the workers under
-``mpiexec`` itself, alternating in rounds, and keeps the least-disturbed round:
+``mpiexec`` itself:
 
 * 1 process, 1 BLAS thread and 2 BLAS threads (the single-process baselines);
 * 2 processes, 1 BLAS thread each (the data-parallel run: 256 samples per step).
 
-Each worker times, per step (median over steps):
+Each worker times, per step (median over steps; the configurations are interleaved in
+rounds inside the worker, and each time is the minimum over rounds):
 
 * ``plain``: the model without DDP (no communication at all);
 * ``ddp``: DistributedDataParallel with default buckets (25 MiB; this 2.1 MB model fits
@@ -20,9 +21,14 @@ and for the DDP runs the backward-to-last-bucket time.  The hidden share of the
 allreduce is ``1 - exposed / total``: ``exposed`` = (backward start to last bucket
 done, with overlap) - (backward alone, ``no_sync``); ``total`` = the allreduce time
 when every bucket starts after backward (last gradient ready to last bucket done).
-The reducer's own timestamps give a second estimate (printed as "direct").
+The reducer's own timestamps give a second, looser figure ("in flight during backward":
+the share of the buckets' launch-to-done time that lies before the last gradient; MPICH
+only moves a bucket forward inside MPI calls, so in flight is not the same as moving).
 
-    python benchmarks/bench_ddp.py [--steps 200] [--rounds 3]
+    python benchmarks/bench_ddp.py [--steps 40] [--rounds 5]
+    MPIR_CVAR_ASYNC_PROGRESS=1 python benchmarks/bench_ddp.py   # MPICH's progress thread
+
+The environment is passed to the workers (OMP/OpenBLAS threads set per setup).
 """
 from __future__ import annotations
 
@@ -50,7 +56,7 @@ def _union(intervals) -> float:
     return total
 
 
-def worker(steps: int) -> None:
+def worker(steps: int, rounds: int) -> None:
     sys.path.insert(0, os.path.dirname(HERE))
     import portanet as pn
     import portanet.nn.functional as F
@@ -68,11 +74,11 @@ def worker(steps: int) -> None:
             mods += [pn.nn.Linear(a, b)] + ([pn.nn.ReLU()] if i < len(SIZES) - 2 else [])
         return pn.nn.Sequential(*mods)
 
-    def measure(model, sync=True):
-        opt = pn.optim.SGD(model.parameters(), lr=0.01)
+    def steps_of(model, opt, sync, n):
+        """Time ``n`` steps; returns per-step lists (step, backward->done, direct share, tail)."""
         reducer = getattr(model, "reducer", None)
-        step_t, bwd_t, direct = [], [], []
-        for i in range(steps + 10):
+        rows = []
+        for _ in range(n):
             pn.distributed.barrier()               # start each step together
             t0 = time.perf_counter()
             opt.zero_grad()
@@ -83,89 +89,73 @@ def worker(steps: int) -> None:
             else:
                 with model.no_sync():
                     loss.backward()
-            tdone = time.perf_counter()
+            tdone, share, tail = time.perf_counter(), None, None
             if reducer is not None and sync:
                 st = reducer.stats
                 tdone = max(d for _, d in st.buckets)
-                comm = _union(st.buckets)
-                direct.append((comm - (tdone - st.last_ready)) / comm if comm > 0 else 0.0)
+                tail = tdone - st.last_ready           # waited for after the last gradient
+                comm = _union(st.buckets)              # in flight before the last gradient:
+                before = _union([(a, min(d, st.last_ready)) for a, d in st.buckets if a < st.last_ready])
+                share = before / comm if comm > 0 else 0.0
             opt.step()
-            t1 = time.perf_counter()
-            if i >= 10:
-                step_t.append(t1 - t0)
-                bwd_t.append(tdone - tb)
-        out = {"step": statistics.median(step_t), "bwd_to_done": statistics.median(bwd_t)}
-        if direct:
-            out["direct_hidden"] = statistics.median(direct)
-        return out
+            rows.append((time.perf_counter() - t0, tdone - tb, share, tail))
+        return rows
 
-    res = {"plain": measure(build())}
-    res["ddp"] = measure(DDP(build()))
-    res["ddp 0.5MiB"] = measure(DDP(build(), bucket_cap_mb=0.5))
-    m = DDP(build(), bucket_cap_mb=0.5, overlap=False)
-    res["ddp 0.5MiB no overlap"] = measure(m)
-    # the allreduce time alone: last gradient ready -> last bucket done, all started after backward
-    tails = []
-    opt = pn.optim.SGD(m.parameters(), lr=0.01)
-    for _ in range(steps):
-        pn.distributed.barrier()
-        opt.zero_grad()
-        F.cross_entropy(m(x), y).backward()
-        st = m.reducer.stats
-        tails.append(max(d for _, d in st.buckets) - st.last_ready)
-        opt.step()
-    res["allreduce_total"] = statistics.median(tails)
-    res["no_sync"] = measure(DDP(build(), bucket_cap_mb=0.5), sync=False)
-    res["buckets"] = {"ddp": len(DDP(build()).reducer.buckets), "0.5MiB": len(m.reducer.buckets)}
+    configs = {"plain": (build(), True), "ddp": (DDP(build()), True),
+               "ddp 0.5MiB": (DDP(build(), bucket_cap_mb=0.5), True),
+               "ddp 0.5MiB no overlap": (DDP(build(), bucket_cap_mb=0.5, overlap=False), True),
+               "no_sync": (DDP(build(), bucket_cap_mb=0.5), False)}
+    opts = {k: pn.optim.SGD(m.parameters(), lr=0.01) for k, (m, _) in configs.items()}
+    per_round: dict = {k: [] for k in configs}
+    for r in range(rounds):                        # interleaved: a burst of load hits all alike
+        for k, (m, sync) in configs.items():
+            rows = steps_of(m, opts[k], sync, steps + (10 if r == 0 else 2))[(10 if r == 0 else 2):]
+            med = [statistics.median(c) if c[0] is not None else None for c in zip(*rows)]
+            per_round[k].append(med)
+    res = {}
+    for k, meds in per_round.items():               # times: the least-disturbed round
+        res[k] = {"step": min(m[0] for m in meds), "bwd_to_done": min(m[1] for m in meds)}
+        if meds[0][2] is not None:
+            res[k]["direct_hidden"] = statistics.median(m[2] for m in meds)
+            res[k]["tail"] = min(m[3] for m in meds)
+    res["allreduce_total"] = res["ddp 0.5MiB no overlap"]["tail"]
+    res["buckets"] = {"ddp": len(configs["ddp"][0].reducer.buckets),
+                      "0.5MiB": len(configs["ddp 0.5MiB"][0].reducer.buckets)}
     if rank == 0:
         print("RESULT " + json.dumps(res), flush=True)
 
 
-def _run(n: int, threads: int, steps: int) -> dict:
+def _run(n: int, threads: int, steps: int, rounds: int) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
            "MKL_NUM_THREADS": str(threads), "PORTANET_BACKEND": "numpy"}
     exe = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     exe = exe if os.access(exe, os.X_OK) else "mpiexec"
     out = subprocess.run([exe, "-n", str(n), sys.executable, os.path.abspath(__file__), "--worker",
-                          "--steps", str(steps)], env=env, capture_output=True, text=True, timeout=600)
+                          "--steps", str(steps), "--rounds", str(rounds)], env=env, capture_output=True,
+                         text=True, timeout=600)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     raise RuntimeError(f"worker failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
 
 
-def _best(runs: list) -> dict:
-    """Per time, the minimum over rounds (the least-disturbed round); shares: the median."""
-    def merge(vals, key=""):
-        if isinstance(vals[0], dict):
-            return {k: merge([v[k] for v in vals], k) for k in vals[0]}
-        if isinstance(vals[0], float):
-            return statistics.median(vals) if key == "direct_hidden" else min(vals)
-        return vals[0]
-    return merge(runs)
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=200, help="timed steps per configuration")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=40, help="timed steps per configuration and round")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds over the configurations")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        return worker(args.steps)
+        return worker(args.steps, args.rounds)
     sys.path.insert(0, HERE)
     from common import machine
     print(machine())
     setups = {"1 process, 1 thread": (1, 1), "1 process, 2 threads": (1, 2), "2 processes, 1 thread each": (2, 1)}
-    runs: dict = {k: [] for k in setups}
-    for _ in range(args.rounds):
-        for name, (n, t) in setups.items():
-            runs[name].append(_run(n, t, args.steps))
-    best = {k: _best(v) for k, v in runs.items()}
+    best = {name: _run(n, t, args.steps, args.rounds) for name, (n, t) in setups.items()}
     one, one2, two = best["1 process, 1 thread"], best["1 process, 2 threads"], best["2 processes, 1 thread each"]
     ms = 1e3
     print(f"\nMLP {'-'.join(map(str, SIZES))}, batch {BATCH} per process, SGD, float32, NumPy; "
-          f"min over {args.rounds} rounds of the median of {args.steps} steps")
+          f"min over {args.rounds} interleaved rounds of the median of {args.steps} steps")
     print(f"  {'setup':<28} {'plain':>8} {'ddp':>8} {'ddp .5M':>8} {'no ovl':>8} {'no_sync':>8}  (ms/step)")
     for name, r in best.items():
         print(f"  {name:<28} {r['plain']['step'] * ms:8.3f} {r['ddp']['step'] * ms:8.3f} "
@@ -183,7 +173,7 @@ def main(argv=None) -> None:
         exposed = max(two[key]["bwd_to_done"] - bwd, 0.0)
         print(f"{key:>10}: backward start -> last bucket done {two[key]['bwd_to_done'] * ms:.3f} ms, "
               f"backward alone {bwd * ms:.3f} ms, allreduce total {total * ms:.3f} ms -> hidden "
-              f"{max(0.0, 1 - exposed / total):.0%} (direct from the reducer's timestamps: "
+              f"{max(0.0, 1 - exposed / total):.0%} (in flight during backward: "
               f"{two[key]['direct_hidden']:.0%})")
 
 

@@ -88,6 +88,12 @@ class DistributedDataParallel(Module):
     Departure from PyTorch: the exchange is finished inside the last parameter's
     gradient hook rather than by an engine callback at the very end of backward.
 
+    Overlap: MPICH moves a non-blocking allreduce forward only while the process is
+    inside an MPI call; the reducer tests the buckets in flight at every gradient hook,
+    but not during a layer's backward arithmetic.  Where each rank has a spare core,
+    ``MPIR_CVAR_ASYNC_PROGRESS=1 mpiexec ...`` gives MPICH a progress thread that moves
+    the buckets during the arithmetic too (``benchmarks/bench_ddp.py`` measures both).
+
     Example:
         >>> ddp = pn.distributed.DistributedDataParallel(model, bucket_cap_mb=10)
         >>> with ddp.no_sync():                       # accumulate locally ...

@@ -45,7 +45,8 @@ class Callback:
     def on_after_backward(self, trainer, loss) -> None:
         """Right after ``loss.backward()``: this process's gradients are complete.
 
-        The seam for exchanging gradients (averaging them over processes); ``loss`` is
+        The seam for exchanging gradients (averaging them over processes; a model in
+        ``DistributedDataParallel`` has done so during backward already); ``loss`` is
         the batch's loss Tensor.  Read no values back here on a GPU (see DESIGN.md).
         """
 

@@ -88,7 +88,8 @@ def evaluate(model: Any, loss_fn: Callable | None, data: Any, metrics: Sequence 
         batch_size: used when ``data`` is not a DataLoader already.
 
     Returns:
-        ``{"loss": ..., name: ...}`` as Python floats, weighted by batch sizes.
+        ``{"loss": ..., name: ...}`` as Python floats, weighted by batch sizes.  Under
+        MPI, of this process's ``data`` only (``fit``'s validation averages over ranks).
 
     Example:
         >>> pn.train.evaluate(model, F.cross_entropy, (xte, yte))["accuracy"]

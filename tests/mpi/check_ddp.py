@@ -233,5 +233,19 @@ if RANK == 0:                                        # rank 0's masks are a sing
     np.testing.assert_array_equal(mask != 0, single)
 ok("same initialization, per-rank dropout masks")
 
+# --- fit given arrays under MPI: each rank trains on its own half (a DistributedSampler) ----
+seen = []
+model = DDP(build())
+h = pn.train.fit(model, F.cross_entropy, SGD(model.parameters()), (X, Y), 2, batch_size=4, progress=False,
+                 callbacks=[pn.train.LambdaCallback(on_batch_end=lambda t, b, logs: seen.append(
+                     (t.loader.sampler.epoch, tuple(t.loader.sampler.indices().tolist()))))])
+assert len(seen) == 2 * 2                           # 8 samples per rank, batches of 4, 2 epochs
+everyone = pn.distributed.all_gather_object((h.history, sorted(set(seen))))
+assert everyone[0][0] == everyone[1][0]
+for (e0, i0), (e1, i1) in zip(everyone[0][1], everyone[1][1]):
+    assert e0 == e1 and not set(i0) & set(i1) and set(i0) | set(i1) == set(range(16))
+model.reducer.remove()
+ok("fit on arrays shards them")
+
 if RANK == 0:
     print("ALL OK", flush=True)
