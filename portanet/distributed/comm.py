@@ -159,9 +159,9 @@ def _mpi_byte():
 
 
 def _mpi_op(op: str, who: str):
-    from mpi4py import MPI
     if op not in _OPS:
         raise ValueError(f"{who}: op must be one of {', '.join(map(repr, _OPS))}, got {op!r}")
+    from mpi4py import MPI
     return MPI.MAX if op == "max" else MPI.SUM
 
 
@@ -177,12 +177,14 @@ def allreduce(tensor: Tensor, op: str = "mean") -> Tensor:
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"allreduce: tensor must be a portanet Tensor, got {type(tensor).__name__}")
-    mpi_op = _mpi_op(op, "allreduce")
+    if op not in _OPS:
+        _mpi_op(op, "allreduce")                     # raises, naming the choices
     host = np.ascontiguousarray(to_numpy(tensor))
     if op == "mean" and host.dtype.kind != "f":
         raise TypeError(f"allreduce: op='mean' needs a floating tensor, got {host.dtype}; use op='sum'")
+    comm = world()
     out = np.empty_like(host)
-    failure.wait([world().Iallreduce(host, out, op=mpi_op)], f"allreduce (op={op!r})")
+    failure.wait([comm.Iallreduce(host, out, op=_mpi_op(op, "allreduce"))], f"allreduce (op={op!r})")
     if op == "mean":
         out *= host.dtype.type(1.0 / WORLD.size)
     bk = tensor._bk
