@@ -7,6 +7,6 @@ PY=${PYTHON:-python3}
 if ! "$PY" -c "import torch" 2>/dev/null; then
   "$PY" -m pip install -q "torch==2.13.0" || echo "torch not installed: its backend is skipped"
 fi
-"$PY" -m pip install -q -e ".[test,examples]"
+"$PY" -m pip install -q -e ".[test,examples,mpi]"
 "$PY" -c "import portanet as pn; print('backends available:', ', '.join(pn.available_backends()))"
 exec "$PY" -m pytest -q -p no:cacheprovider "$@"

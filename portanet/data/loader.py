@@ -68,10 +68,16 @@ class DataLoader:
             as it is. Default: stack each field and make one Tensor per field.
         seed: shuffle with a private stream seeded with ``seed``; default (``None``)
             draws from the global stream set by ``pn.manual_seed``.
+        sampler: an iterable of dataset indices with ``len()`` that decides each
+            epoch's order instead (e.g. :class:`DistributedSampler`); it excludes
+            ``shuffle``, as in PyTorch.
 
     The loader's position is saved by :meth:`state_dict` (epochs started, batches taken,
     the stream state the current epoch's permutation came from); after
     :meth:`load_state_dict` the next iteration continues the interrupted epoch exactly.
+    With a :class:`DistributedSampler` the state holds the sampler's epoch, and it
+    loads into a run with another number of ranks when that run divides the data the
+    same way: the same global batch (ranks x batch_size) and the same padded epoch.
 
     Example:
         >>> loader = pn.data.DataLoader(ds, batch_size=64, shuffle=True, seed=0)
@@ -81,9 +87,15 @@ class DataLoader:
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, collate_fn: Callable[[list], Any] | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, sampler: Any = None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if sampler is not None and not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices with len(), "
+                            f"got {type(sampler).__name__}")
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -97,14 +109,19 @@ class DataLoader:
         self._epoch_rng: dict | None = None   # stream state this epoch's permutation came from
         self._pending: tuple | None = None    # (order, start batch) restored by load_state_dict
 
+    def _n(self) -> int:
+        return len(self.sampler) if self.sampler is not None else len(self.dataset)
+
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = self._n()
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _gen(self) -> _random.Generator:
         return self.generator if self.generator is not None else _random.default_generator
 
     def _order(self, rng_state: dict | None, n: int):
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64, count=len(self.sampler))
         if rng_state is None:
             return None
         g = _random.Generator()
@@ -119,6 +136,8 @@ class DataLoader:
         else:
             self._epoch_rng = self._gen().get_state() if self.shuffle else None
             order = _random.permutation(n, generator=self._gen()) if self.shuffle else None
+            if self.sampler is not None:
+                order = self._order(None, n)
             start = 0
             self.epoch += 1
             self._taken = 0
@@ -151,18 +170,53 @@ class DataLoader:
         return {"epoch": self.epoch, "batches_taken": self._taken, "in_epoch": self._in_epoch,
                 "epoch_rng": self._epoch_rng, "length": len(self.dataset),
                 "batch_size": self.batch_size, "shuffle": self.shuffle,
-                "generator": None if self.generator is None else self.generator.get_state()}
+                "generator": None if self.generator is None else self.generator.get_state(),
+                "sampler": self._sampler_state()}
+
+    def _sampler_state(self) -> dict | None:
+        s = self.sampler
+        if s is None:
+            return None
+        state = {"length": len(s), "replicas": int(getattr(s, "num_replicas", 1)),
+                 "total_size": int(getattr(s, "total_size", len(s)))}
+        if hasattr(s, "state_dict"):
+            state["state"] = s.state_dict()
+        return state
+
+    def _check_division(self, saved: dict | None) -> list:
+        """How the saved sampler's division of the data differs from this one's."""
+        mine = self._sampler_state()
+        if (saved is None) != (mine is None):
+            return [f"the state was saved {'without' if saved is None else 'with'} a sampler, "
+                    f"this loader has {'one' if mine is not None else 'none'}"]
+        if saved is None:
+            return []
+        r0, r1 = saved["replicas"], mine["replicas"]
+        b0 = saved.get("batch_size", self.batch_size)
+        if b0 * r0 != self.batch_size * r1 or saved["total_size"] != mine["total_size"]:
+            return [f"the data would be divided differently: the state was saved by {r0} rank(s) x "
+                    f"batch {b0} (global batch {b0 * r0}, epoch of {saved['total_size']} samples), "
+                    f"this run has {r1} rank(s) x batch {self.batch_size} (global batch "
+                    f"{self.batch_size * r1}, epoch of {mine['total_size']} samples)"]
+        return []
 
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict`; an interrupted epoch resumes at its next batch."""
         mine = {"length": len(self.dataset), "batch_size": self.batch_size, "shuffle": self.shuffle}
+        saved_sampler = state.get("sampler")
+        if saved_sampler is not None and self.sampler is not None:
+            del mine["batch_size"]   # may differ with the number of ranks: checked as a division
+            saved_sampler = {**saved_sampler, "batch_size": state.get("batch_size")}
         diff = [f"{k} {state.get(k)!r} in the state, {v!r} here" for k, v in mine.items() if state.get(k) != v]
+        diff += self._check_division(saved_sampler)
         if diff:
             raise ValueError("DataLoader.load_state_dict: " + "; ".join(diff))
         if (state["generator"] is None) != (self.generator is None):
             raise ValueError("DataLoader.load_state_dict: the state was saved by a loader "
                              f"{'without' if state['generator'] is None else 'with'} a seed, this one is "
                              f"{'seeded' if self.generator is not None else 'unseeded'}")
+        if saved_sampler is not None and "state" in saved_sampler and hasattr(self.sampler, "load_state_dict"):
+            self.sampler.load_state_dict(saved_sampler["state"])   # checks before it changes anything
         if self.generator is not None:
             self.generator.set_state(state["generator"])
         self.epoch = int(state["epoch"])

@@ -1,7 +1,8 @@
 """Callbacks of :func:`portanet.train.fit`: early stopping, checkpoints, LR schedules.
 
 A callback overrides any of the hooks below; each receives the :class:`Trainer` (model,
-optimizer, history, ``stop_training`` ...).  A callback with ``state_dict()`` /
+optimizer, history, ``stop_training`` ...).  Two hooks run inside every training step
+(``on_after_backward``, ``on_before_optimizer_step``): see :mod:`portanet.train.trainer`.  A callback with ``state_dict()`` /
 ``load_state_dict()`` has its state saved in full training checkpoints, so a resumed
 run continues with the same patience counters and best values.  Hooks run in the
 order given, except that ``_order`` puts schedulers first and checkpoints last (a
@@ -40,6 +41,24 @@ class Callback:
 
     def on_epoch_begin(self, trainer, epoch: int) -> None:
         """Before epoch ``epoch`` (1-based)."""
+
+    def on_after_backward(self, trainer, loss) -> None:
+        """Right after ``loss.backward()``: this process's gradients are complete.
+
+        The seam for exchanging gradients (averaging them over processes; a model in
+        ``DistributedDataParallel`` has done so during backward already); ``loss`` is
+        the batch's loss Tensor.  Read no values back here on a GPU (see DESIGN.md).
+        """
+
+    def on_before_optimizer_step(self, trainer, optimizer) -> None:
+        """Just before ``optimizer.step()``, after every ``on_after_backward``: the
+        gradients are final.  The seam for clipping, NaN/inf guards and gradient logging.
+
+        Example:
+            >>> class Clip(pn.train.Callback):
+            ...     def on_before_optimizer_step(self, trainer, optimizer):
+            ...         pn.nn.utils.clip_grad_norm_(trainer.model.parameters(), max_norm=1.0)
+        """
 
     def on_batch_end(self, trainer, batch: int, logs: dict) -> None:
         """After the optimizer step of a batch; ``logs`` has ``loss`` (a Tensor) and ``size``."""
@@ -139,7 +158,9 @@ class ModelCheckpoint(Callback):
             optimizer, scheduler, loader position, random stream, epoch, history and
             callback states) that ``fit(..., resume=filepath)`` continues from.
 
-    Writes are atomic: an interrupted save leaves the previous file intact.
+    Writes are atomic: an interrupted save leaves the previous file intact.  Under MPI
+    only rank 0 writes (the logs it decides on are the same on every rank), and a
+    ``DistributedDataParallel`` model is saved unwrapped.
 
     Example:
         >>> best = pn.train.ModelCheckpoint("runs/best.safetensors", monitor="val_accuracy",
@@ -167,8 +188,10 @@ class ModelCheckpoint(Callback):
             self.best = value
         path = self.filepath.format(epoch=epoch, **logs)
         if self.save_weights_only:
-            from ..io import save
-            save(trainer.model.state_dict(), path, metadata={"epoch": epoch})
+            if getattr(trainer, "is_global_zero", True):       # under MPI: rank 0 writes
+                from ..io import save
+                from ._dist import unwrap
+                save(unwrap(trainer.model).state_dict(), path, metadata={"epoch": epoch})
         else:
             trainer.save_checkpoint(path)
         self.last_path = path
@@ -240,9 +263,11 @@ class LambdaCallback(Callback):
 
     def __init__(self, on_train_begin: Callable | None = None, on_epoch_begin: Callable | None = None,
                  on_batch_end: Callable | None = None, on_epoch_end: Callable | None = None,
-                 on_train_end: Callable | None = None):
+                 on_train_end: Callable | None = None, on_after_backward: Callable | None = None,
+                 on_before_optimizer_step: Callable | None = None):
         for name, fn in (("on_train_begin", on_train_begin), ("on_epoch_begin", on_epoch_begin),
                          ("on_batch_end", on_batch_end), ("on_epoch_end", on_epoch_end),
-                         ("on_train_end", on_train_end)):
+                         ("on_train_end", on_train_end), ("on_after_backward", on_after_backward),
+                         ("on_before_optimizer_step", on_before_optimizer_step)):
             if fn is not None:
                 setattr(self, name, fn)
