@@ -318,3 +318,23 @@ def test_attention_bad_input(backend):
             F.scaled_dot_product_attention, q, q, q, attn_mask=pn.zeros(3, 3), is_causal=True)
     _raises(ValueError, r"scaled_dot_product_attention: expected query \(\.\.\., L, E\)",
             F.scaled_dot_product_attention, q, pn.zeros(2, 3, 5), q)
+
+
+def test_sequence_models_stay_on_their_device():
+    """On array_api_strict's device1 (a GPU stand-in refusing host reads) the packed LSTM,
+    the attention and the encoder run forward and backward without leaving the device."""
+    pytest.importorskip("array_api_strict")
+    with pn.use_backend("array_api_strict", device="device1"):
+        dev = "Device('device1')"
+        lstm = pn.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+        x = pn.randn(3, 5, 3, requires_grad=True)
+        out, (h, c) = lstm(pack_padded_sequence(x, [2, 5, 3], batch_first=True,
+                                                enforce_sorted=False))
+        y, lengths = pad_packed_sequence(out, batch_first=True)
+        enc = pn.nn.TransformerEncoder(pn.nn.TransformerEncoderLayer(8, 2, 8, batch_first=True), 1)
+        kpm = pn.tensor([[False] * 5, [False] * 4 + [True], [False] * 5])
+        z = enc(y, mask=pn.nn.transformer.generate_square_subsequent_mask(5),
+                src_key_padding_mask=kpm)
+        (z.sum() + h.sum() + c.sum()).backward()
+        for t in [y, h, c, z, lengths, x.grad] + [p.grad for p in lstm.parameters()]:
+            assert dev in str(t.device)

@@ -33,7 +33,6 @@ __all__ = ["RNNLayer", "rnn_layer", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell
            "MODES"]
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 def _sigmoid(xp, a):

@@ -229,7 +229,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
             raise ValueError(f"{who}: sequence {k} has shape {getattr(s, 'shape', None)} but "
                              f"sequence 0 has trailing dimensions {trail}")
     lens = np.asarray([s.shape[0] for s in seqs], dtype=np.int64)
-    T, B = int(lens.max()), len(seqs)
+    T = int(lens.max())
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
     t = np.arange(T)[:, None]
     shift = (T - lens)[None, :] if padding_side == "left" else 0
