@@ -103,9 +103,11 @@ class RNNLayer(Function):
             cn = f * cp + i * g
             tc = xp.tanh(cn)
             hn = o * tc
-            saved.append((i, f, g, o, cp, tc, hp, hn))
             if whrT is not None:
+                saved.append((i, f, g, o, cp, tc, hp, hn))  # hn: the projection's input
                 hn = hn @ whrT
+            else:
+                saved.append((i, f, g, o, cp, tc, hp))
             ys.append(hn)
             if n == B:
                 h, c = hn, cn
@@ -181,7 +183,7 @@ class RNNLayer(Function):
             if gy is not None:
                 dht = dht + gy[s:s + n, ...]
             if mode == "LSTM":
-                i, f, g, o, cp, tc, hp, hn = saved[k]
+                i, f, g, o, cp, tc = saved[k][:6]
                 if w_hr is not None:
                     dproj[t] = dht
                     dht = dht @ w_hr
