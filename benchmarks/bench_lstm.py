@@ -10,10 +10,11 @@ Contenders: portanet on --backend, PyTorch CPU with its default Adam and with
 ``Adam(fused=True)`` (PyTorch's best), and for the LSTM hand-written NumPy (the floor
 of the generic path).
 
-Two measurements, as benchmarks/README.md asks: all contenders interleaved in one process
-(median of per-round medians), and each contender alone in its own process (rounds
-alternate the contenders; the fastest step seen, the least disturbed, is kept).  Prints
-milliseconds per step and ratios to PyTorch's default; never fails.
+Two measurements, as benchmarks/README.md asks: all contenders in one process, one step of
+each in turn, and each contender alone in its own process (processes alternate the
+contenders).  Each prints the median step and the fastest step (the least disturbed by
+other jobs on a shared machine) in milliseconds, with ratios to PyTorch's default; never
+fails.
 
     python benchmarks/bench_lstm.py                    # both workloads, both measurements
     python benchmarks/bench_lstm.py --workload lstm --repeat 20 --rounds 3
@@ -49,7 +50,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout's portanet
-from common import interleaved, machine, print_table, try_import_torch  # noqa: E402
+from common import machine, try_import_torch  # noqa: E402
 
 B, T_LSTM, IN, HID, CLASSES = 32, 50, 64, 128, 10
 T_TOK, D_MODEL, HEADS = 64, 128, 4
@@ -218,6 +219,30 @@ def makers(workload: str, backend: str, dropout: float) -> dict:
     return out
 
 
+def alternating(steps: dict, n: int) -> dict:
+    """Time ``n`` steps of each contender, one step of each in turn (load from other jobs hits
+    all alike); returns ``name -> (median, fastest)`` seconds."""
+    times = {k: [] for k in steps}
+    for _ in range(n):
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - t0)
+    return {k: (statistics.median(v), min(v)) for k, v in times.items()}
+
+
+def table(res: dict, title: str) -> None:
+    """Rows ``name  median  fastest`` with both ratios to PyTorch's default."""
+    print(title)
+    base = res.get("pytorch-cpu")
+    w = max(len(k) for k in res) if res else 10
+    print(f"  {'contender':<{w}}  {'median ms':>10}  {'ratio':>6}  {'fastest ms':>10}  {'ratio':>6}")
+    for name, (med, fast) in res.items():
+        r1 = f"{med / base[0]:6.2f}" if base else "     -"
+        r2 = f"{fast / base[1]:6.2f}" if base else "     -"
+        print(f"  {name:<{w}}  {med * 1e3:10.1f}  {r1}  {fast * 1e3:10.1f}  {r2}")
+
+
 def build(workload, backend, dropout, only=None) -> dict:
     steps = {}
     for name, make in makers(workload, backend, dropout).items():
@@ -233,7 +258,9 @@ def build(workload, backend, dropout, only=None) -> dict:
 
 
 def isolated(workload, backend, dropout, repeat, rounds) -> dict:
-    """Each contender alone in a fresh process, contenders alternating; the fastest step seen."""
+    """Each contender alone in a fresh process, contenders alternating; per contender the
+    median over its processes' medians and the fastest step seen."""
+    meds: dict[str, list] = {}
     best: dict[str, float] = {}
     env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
     for _ in range(rounds):
@@ -246,9 +273,10 @@ def isolated(workload, backend, dropout, repeat, rounds) -> dict:
             if not lines:
                 print(f"{name}: no result ({res.stderr.strip().splitlines()[-1:] or res.stdout})")
                 continue
-            t = json.loads(lines[-1])["seconds"]
-            best[name] = min(best.get(name, t), t)
-    return best
+            r = json.loads(lines[-1])
+            meds.setdefault(name, []).append(r["median"])
+            best[name] = min(best.get(name, r["seconds"]), r["seconds"])
+    return {k: (statistics.median(meds[k]), best[k]) for k in best}
 
 
 def child(name, workload, backend, dropout, repeat) -> None:
@@ -305,14 +333,13 @@ def main() -> None:
                 f"{HEADS} heads, dropout {args.dropout}")
         if args.mode in ("same", "both"):
             steps = build(w, args.backend, args.dropout)
-            res = interleaved(steps, repeat=args.repeat * args.rounds, rounds=args.rounds, warmup=2)
-            print_table(res, baseline="pytorch-cpu", unit="ms",
-                        title=f"\n{what}: one training step, same process, interleaved")
+            table(alternating(steps, args.repeat * args.rounds),
+                  f"\n{what}: one training step, same process, contenders alternating "
+                  f"({args.repeat * args.rounds} steps each)")
         if args.mode in ("isolated", "both"):
-            res = isolated(w, args.backend, args.dropout, args.repeat, args.rounds)
-            print_table(res, baseline="pytorch-cpu", unit="ms",
-                        title=f"\n{what}: one training step, each library in its own process "
-                              f"(fastest of {args.rounds} processes x {args.repeat} steps)")
+            table(isolated(w, args.backend, args.dropout, args.repeat, args.rounds),
+                  f"\n{what}: one training step, each library in its own process "
+                  f"({args.rounds} processes x {args.repeat} steps each)")
 
 
 if __name__ == "__main__":
