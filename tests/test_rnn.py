@@ -263,8 +263,8 @@ def test_recurrent_bad_input(backend):
 
 
 def test_constructor_errors():
-    _raises(ValueError, "proj_size argument is only supported for LSTM", pn.nn.RNNBase, "GRU", 3, 4,
-            proj_size=2)
+    _raises(ValueError, "proj_size argument is only supported for LSTM", pn.nn.GRU, 3, 4, proj_size=2)
+    _raises(ValueError, "proj_size argument is only supported for LSTM", pn.nn.RNN, 3, 4, proj_size=1)
     _raises(ValueError, "proj_size has to be smaller than hidden_size", pn.nn.LSTM, 3, 4, proj_size=4)
     _raises(ValueError, r"dropout should be a number in range \[0, 1\]", pn.nn.GRU, 3, 4, 2,
             dropout=1.5)
