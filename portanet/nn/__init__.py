@@ -10,3 +10,7 @@ from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequentia
 from .loss_modules import *  # noqa: F401,F403
 from .module import Module, StateDictError  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
+from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401
+from .rnn import GRU, LSTM, RNN, RNNBase  # noqa: F401
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401

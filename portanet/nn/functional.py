@@ -14,3 +14,4 @@ from .dropout import dropout, dropout2d  # noqa: F401,E402
 from .normalization import batch_norm, group_norm, layer_norm  # noqa: F401,E402
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d  # noqa: F401,E402
 from .sparse import embedding  # noqa: F401,E402
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401,E402
