@@ -1,9 +1,12 @@
 """Every registered fast path in ``portanet.fast`` equals the generic Array API path."""
+import os
+
 import numpy as np
 import pytest
 
 import portanet as pn
 from portanet import fast
+from portanet.kernels import OPTIM_RULES
 from portanet.ops.shape import index_add
 
 
@@ -12,7 +15,10 @@ def _registered(backend):
 
 
 def test_known_fast_paths_are_registered(backend):
-    expected = {"numpy": ["index_add"], "torch": ["index_add"], "cupy": ["index_add"]}
+    numpy_paths = ["conv2d", "index_add"]
+    if fast._importable("numba") and os.environ.get("PORTANET_NUMBA", "1") != "0":
+        numpy_paths += ["avg_pool2d", "max_pool2d", *OPTIM_RULES]
+    expected = {"numpy": sorted(numpy_paths), "torch": ["index_add"], "cupy": ["index_add"]}
     assert _registered(backend) == expected.get(backend.name, [])
     with fast.disabled():
         assert fast.lookup(backend.xp, "index_add") is None

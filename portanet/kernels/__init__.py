@@ -1,0 +1,15 @@
+"""Backend-specific kernels behind portanet's fast-path registry (``portanet.fast``).
+
+Each module here names an array library (and numba) directly, which core code never
+does; the ops and optimizers reach them only through ``fast.lookup(xp, name)`` and keep
+their generic Array API code as the reference and the fallback.  Every kernel is proven
+equal to the generic path by ``tests/test_kernels_*.py``.
+
+* :mod:`.numba_optim`: one fused loop per optimizer update (all options), numba.
+* :mod:`.numpy_conv`: im2col as a strided view, col2im, and 2-D pooling for NumPy.
+"""
+
+# fast-path name -> function of .numba_optim (named here so that registering them
+# does not import numba)
+OPTIM_RULES = {f"optim.{n}": n for n in
+               ("sgd", "adam", "adamax", "nadam", "radam", "adagrad", "adadelta", "rmsprop")}
