@@ -6,6 +6,8 @@ gradient must agree to rounding.  On backends without these kernels both runs ar
 generic.  The generic path itself is checked against PyTorch fixtures and finite
 differences elsewhere (test_conv_reference.py, test_ops_gradcheck.py).
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -13,8 +15,11 @@ import portanet as pn
 from portanet import fast
 
 F = pn.nn.functional
-if fast._importable("numba"):
-    import numba  # noqa: F401  (once numba is loaded the pool kernels take arrays of every size)
+try:  # once numba is loaded the pool kernels take arrays of every size, small test ones too
+    import numba  # noqa: F401
+    HAVE_NUMBA = os.environ.get("PORTANET_NUMBA", "1") != "0"
+except ImportError:  # not installed, or blocked (ci/test.sh's second run)
+    HAVE_NUMBA = False
 
 CONV = [((2, 3, 7, 6), (4, 3, 3, 3), dict(padding=1)),
         ((2, 3, 7, 6), (4, 3, 2, 3), dict(padding=(0, 2), dilation=(2, 1))),
@@ -133,5 +138,5 @@ def test_max_pool_with_a_nan_sends_the_gradient_to_it():
         y = F.max_pool2d(x, 2)
         y.sum().backward()
         assert np.isnan(pn.to_numpy(y)).all()
-        if fast.lookup(x._bk.xp, "max_pool2d") is not None:
-            np.testing.assert_array_equal(pn.to_numpy(x.grad), [[[[0.0, 1.0], [0.0, 0.0]]]])
+        want = [0.0, 1.0] if HAVE_NUMBA else [0.0, 0.0]
+        np.testing.assert_array_equal(pn.to_numpy(x.grad), [[[want, [0.0, 0.0]]]])
