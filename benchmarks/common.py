@@ -114,38 +114,45 @@ def _vm(field: str) -> int:
     return 0
 
 
-def peak_memory(step: Callable[[], object], warmup: int = 2) -> dict[str, float | None]:
-    """Bytes one ``step()`` needs beyond what was live before it, measured two ways.
+def peak_memory(make: Callable[[], Callable[[], object]], warmup: int = 2) -> dict:
+    """Peak bytes of a training step: the model, its data, optimizer state, gradients and
+    every temporary, measured two ways around one ``step()`` of a model built by ``make``.
 
-    ``rss``: the rise of the resident-set high-water mark (Linux; reset through
-    ``/proc/self/clear_refs``) above the resident size before the step.  It sees every
-    library's allocations alike, but only when freed memory goes back to the system:
-    run it in a process started with ``MALLOC_MMAP_THRESHOLD_=65536`` (glibc then maps
-    every block over 64 KiB on its own and unmaps it when freed), which ``run_all.py``
-    does.  ``tracemalloc``: the peak of Python's allocation tracer over the step, which
-    sees NumPy's arrays (NumPy reports to it) but not PyTorch's: for a PyTorch
-    contender it counts Python objects only.
+    A first model is built and dropped, so that libraries are imported and allocators warm;
+    the baseline is taken then, before the measured model is built.
+
+    ``rss``: the resident-set high-water mark during the step (Linux; reset through
+    ``/proc/self/clear_refs``) above the baseline.  It sees every library's allocations
+    alike, but only when freed memory goes back to the system: run it in a process
+    started with ``MALLOC_MMAP_THRESHOLD_=65536`` (glibc then maps every block over
+    64 KiB on its own and unmaps it when freed), which ``run_all.py`` does.
+    ``tracemalloc``: the peak of Python's allocation tracer over the step above the
+    baseline, which sees NumPy's arrays (NumPy reports to it) but not PyTorch's: for a
+    PyTorch contender it counts Python objects only.
     """
     import tracemalloc
-    for _ in range(warmup):
-        step()
+    step = make()
+    step()
+    del step
     gc.collect()
-    rss = None
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        before = _vm("VmRSS")
-        step()
-        rss = max(0, _vm("VmHWM") - before) if before else None
-    except OSError:
-        pass
-    gc.collect()
+    base_rss = _vm("VmRSS")
     tracemalloc.start()
     try:
-        base = tracemalloc.get_traced_memory()[0]
+        base_traced = tracemalloc.get_traced_memory()[0]
+        step = make()
+        for _ in range(warmup):
+            step()
+        gc.collect()
         tracemalloc.reset_peak()
-        step()
-        traced = tracemalloc.get_traced_memory()[1] - base
+        rss = None
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            step()
+            rss = max(0, _vm("VmHWM") - base_rss) if base_rss else None
+        except OSError:
+            step()
+        traced = tracemalloc.get_traced_memory()[1] - base_traced
     finally:
         tracemalloc.stop()
     return {"rss": rss, "tracemalloc": traced}

@@ -112,11 +112,11 @@ def child(args) -> None:
         repeat = max(rounds * 3, int(args.seconds * rounds / max(sum(per.values()), 1e-9)))
         print(json.dumps(interleaved(steps, repeat, rounds=rounds, warmup=2, reduce=min)))
         return
-    step = _table(args.module, args.backends)[args.workload][args.contender]()
+    make = _table(args.module, args.backends)[args.workload][args.contender]
     if args.child_mode == "time":
-        print(json.dumps({"median": statistics.median(time_step(step, args.seconds))}))
+        print(json.dumps({"median": statistics.median(time_step(make(), args.seconds))}))
     else:
-        print(json.dumps(peak_memory(step)))
+        print(json.dumps(peak_memory(make)))
 
 
 def spawn(mode: str, module: str, workload: str, contender: str, args, env_extra=None):

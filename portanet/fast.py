@@ -60,8 +60,9 @@ def _numpy_paths() -> dict[str, Callable]:
         return out
 
     from .kernels.numpy_conv import conv2d
+    from .kernels.numpy_optim import sgd
 
-    return {"index_add": index_add, "conv2d": conv2d, **_numba_rules()}
+    return {"index_add": index_add, "conv2d": conv2d, "optim.sgd": sgd, **_numba_rules()}
 
 
 def _importable(name: str) -> bool:
@@ -85,7 +86,9 @@ def _numba_rules() -> dict[str, Callable]:
     if os.environ.get("PORTANET_NUMBA", "1") == "0" or not _importable("numba"):
         return {}
     from .kernels import OPTIM_RULES
+    from .kernels.numpy_optim import sgd
     rules = {name: _lazy("portanet.kernels.numba_optim", attr) for name, attr in OPTIM_RULES.items()}
+    rules["optim.sgd"] = _lazy("portanet.kernels.numba_optim", "sgd", small=sgd)
     rules["max_pool2d"] = _lazy("portanet.kernels.numba_pool", "max_pool2d")
     rules["avg_pool2d"] = _lazy("portanet.kernels.numba_pool", "avg_pool2d")
     return rules
@@ -94,18 +97,18 @@ def _numba_rules() -> dict[str, Callable]:
 NUMBA_MIN_SIZE = 65536
 
 
-def _lazy(module: str, attr: str) -> Callable:
+def _lazy(module: str, attr: str, small: Callable = None) -> Callable:
     """A stand-in for ``module.attr`` that imports it at its first worthwhile call.
 
     The first argument of every call is the array the kernel works on; until the
-    module is imported, calls with a small one decline (return ``None``).
+    module is imported, calls with a small one go to ``small`` (or decline, ``None``).
     """
     box: list = []
 
     def call(*args):
         if not box:
             if "numba" not in sys.modules and getattr(args[0], "size", 0) < NUMBA_MIN_SIZE:
-                return None
+                return None if small is None else small(*args)
             try:
                 box.append(getattr(importlib.import_module(module), attr))
             except ImportError:

@@ -36,6 +36,8 @@ import numpy as np
 __all__ = ["conv2d"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+CHUNK_BYTES = 1 << 19  # column matrices are built 512 KiB at a time (cache-sized, and
+# memory: the whole one is KH*KW times the input)
 
 
 def conv2d(x, w, b, stride, pads, dilation, groups):
@@ -50,12 +52,14 @@ def conv2d(x, w, b, stride, pads, dilation, groups):
     o, _, kh, kw = w.shape
     geom = _Geometry(n, c, h, wd, o, kh, kw, pads, dilation)
     xf = _pad_channel_first(x, geom)
-    cols = _columns(xf, geom, b is not None)
     wm = w.reshape(o, c * kh * kw)
     if b is not None:
         wm = np.concatenate([wm, b.reshape(o, 1)], axis=1)
-    y = np.matmul(wm, cols)
-    del cols
+    y = np.empty((o, geom.t), dt)
+    buf = None
+    for s, e in geom.chunks(wm.shape[1], dt.itemsize):
+        buf = _columns(xf, geom, b is not None, s, e, buf)
+        np.matmul(wm, buf[:, :e - s], out=y[:, s:e])
     return geom.crop(y, o), _Saved(xf, w, b is not None, geom)
 
 
@@ -73,6 +77,11 @@ class _Geometry:
         self.m = n * self.hp * self.wp
         self.offs = [i * dh * self.wp + j * dw for i in range(kh) for j in range(kw)]
         self.t = self.m - self.offs[-1]  # flat positions every tap can reach
+
+    def chunks(self, rows: int, itemsize: int):
+        """``(start, stop)`` column ranges whose ``rows``-row column matrix fills CHUNK_BYTES."""
+        step = max(1024, CHUNK_BYTES // (rows * itemsize))
+        return [(s, min(s + step, self.t)) for s in range(0, self.t, step)]
 
     def crop(self, flat, rows):
         """``(rows, T)`` values at flat output positions -> the ``(N, rows, OH, OW)`` view."""
@@ -96,13 +105,14 @@ def _pad_channel_first(x, geom):
     return xc.reshape(geom.c, geom.m)
 
 
-def _columns(xf, geom, ones_row: bool):
-    """``(C*KK [+1], T)``: row ``c*KK + k`` is channel ``c`` shifted by tap ``k``."""
-    c, kk, t = geom.c, geom.kk, geom.t
-    cols = np.empty((c * kk + ones_row, t), xf.dtype)
-    taps = cols[:c * kk].reshape(c, kk, t)
+def _columns(xf, geom, ones_row: bool, s: int, e: int, buf=None):
+    """Columns ``s:e`` of ``(C*KK [+1], T)``: row ``c*KK + k`` is channel ``c`` shifted by
+    tap ``k``.  Written into ``buf`` (of at least ``e - s`` columns) when given."""
+    c, kk, n = geom.c, geom.kk, e - s
+    cols = buf if buf is not None else np.empty((c * kk + ones_row, n), xf.dtype)
+    taps = cols[:c * kk, :n].reshape(c, kk, n)
     for k, off in enumerate(geom.offs):
-        taps[:, k, :] = xf[:, off:off + t]
+        taps[:, k, :] = xf[:, off + s:off + e]
     if ones_row:
         cols[c * kk] = 1
     return cols
@@ -119,25 +129,34 @@ class _Saved:
     def backward(self, g, needs):
         """``(gx, gw[, gb])`` for ``needs`` (one flag per input of the op)."""
         geom, w = self.geom, self.w
-        o, c, kk, t = geom.o, geom.c, geom.kk, geom.t
-        want_b = len(needs) > 2 and needs[2]
+        o, c, kk = geom.o, geom.c, geom.kk
+        want_w, want_b = needs[1], len(needs) > 2 and needs[2]
         gf = _pad_output_grad(g, geom)
+        rows = c * kk + (want_w and want_b)
+        gwb = np.zeros((o, rows), g.dtype) if want_w else None
+        gxf = np.zeros((c, geom.m), g.dtype) if needs[0] else None
+        wt = w.reshape(o, c * kk).T
+        buf = gbuf = None
+        # chunks of columns: the column matrix and its gradient never exist whole
+        for s, e in geom.chunks(rows, g.dtype.itemsize):
+            gc = gf[:, s:e]
+            if want_w:
+                buf = _columns(self.xf, geom, want_b, s, e, buf)
+                gwb += gc @ buf[:, :e - s].T
+            if gxf is not None:
+                if gbuf is None:
+                    gbuf = np.empty((c * kk, e - s), g.dtype)
+                gcols = np.matmul(wt, gc, out=gbuf[:, :e - s]).reshape(c, kk, e - s)
+                for k, off in enumerate(geom.offs):
+                    gxf[:, off + s:off + e] += gcols[:, k, :]
         gx = gw = gb = None
-        if needs[1]:
-            cols = _columns(self.xf, geom, want_b)
-            gwb = gf @ cols.T
-            del cols
+        if want_w:
             gw = np.ascontiguousarray(gwb[:, :c * kk]).reshape(w.shape)
             if want_b:
                 gb = np.ascontiguousarray(gwb[:, c * kk])
         elif want_b:
             gb = np.sum(gf, axis=1)
-        if needs[0]:
-            gcols = (w.reshape(o, c * kk).T @ gf).reshape(c, kk, t)
-            gxf = np.zeros((c, geom.m), g.dtype)
-            for k, off in enumerate(geom.offs):
-                gxf[:, off:off + t] += gcols[:, k, :]
-            del gcols
+        if gxf is not None:
             pt, pl = geom.pads[0], geom.pads[2]
             gx = gxf.reshape(c, geom.n, geom.hp, geom.wp)[:, :, pt:pt + geom.h, pl:pl + geom.w]
             gx = gx.transpose(1, 0, 2, 3)

@@ -35,7 +35,8 @@ class ReLU(Function):
         return self.y
 
     def backward(self, xp, g):
-        return (g * xp.astype(self.y > 0, g.dtype),)
+        # a select, not a product with a float copy of the mask: one full-size array less
+        return (xp.where(self.y > 0, g, 0.0),)
 
 
 class LeakyReLU(Function):
