@@ -59,10 +59,17 @@ def _numpy_paths() -> dict[str, Callable]:
         np.add.at(out, idx, values)
         return out
 
+    def relu_backward(y, g):
+        # the mask multiplies as booleans (True -> 1.0): the same products as the generic
+        # ``g * astype(y > 0)``, without its full-size float copy of the mask (np.where
+        # would drop that too, but measured 10x slower than the product here)
+        return np.multiply(g, y > 0)
+
     from .kernels.numpy_conv import conv2d
     from .kernels.numpy_optim import sgd
 
-    return {"index_add": index_add, "conv2d": conv2d, "optim.sgd": sgd, **_numba_rules()}
+    return {"index_add": index_add, "relu_backward": relu_backward, "conv2d": conv2d,
+            "optim.sgd": sgd, **_numba_rules()}
 
 
 def _importable(name: str) -> bool:
