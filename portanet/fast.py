@@ -1,9 +1,15 @@
 """Optional backend-specific fast paths, registered per namespace.
 
 Core ops call :func:`lookup` and fall back to their generic Array API code when it
-returns ``None``.  Each fast path here is proven equal to the generic one by a test
-(``tests/test_fast_paths.py``).  This is the one module below ``io``/``data`` that
-names array libraries directly.
+returns ``None`` (or when the path declines, returning ``None``/``False``).  Each fast
+path is proven equal to the generic one by a test (``tests/test_fast_paths.py``,
+``tests/test_kernels_*.py``).  This module and ``portanet/kernels`` are the only ones
+below ``io``/``data`` that name array libraries directly.
+
+NumPy's paths: ``index_add`` (np.add.at), ``relu_backward``, ``conv2d`` (stride-1
+convolution as shifted-row GEMMs), ``optim.sgd`` (in-place NumPy); with numba installed
+also ``max_pool2d``, ``avg_pool2d`` and ``optim.<rule>`` for every optimizer (one fused
+loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out.
 
 Example:
     >>> lookup(numpy, "index_add")  # np.add.at-based scatter-add
@@ -15,6 +21,8 @@ import importlib.util
 import os
 import sys
 from typing import Any, Callable
+
+from .kernels import NUMBA_MIN_SIZE
 
 _REGISTRY: dict[int, dict[str, Callable]] = {}
 _DISABLED = [False]
@@ -66,10 +74,13 @@ def _numpy_paths() -> dict[str, Callable]:
         return np.multiply(g, y > 0)
 
     from .kernels.numpy_conv import conv2d
-    from .kernels.numpy_optim import sgd
+    from .kernels.numpy_optim import make_sgd
 
-    return {"index_add": index_add, "relu_backward": relu_backward, "conv2d": conv2d,
-            "optim.sgd": sgd, **_numba_rules()}
+    paths = {"index_add": index_add, "relu_backward": relu_backward, "conv2d": conv2d,
+             **_numba_rules()}
+    # SGD has a NumPy path of its own (small arrays, or no numba), numba's loop inside it
+    paths["optim.sgd"] = make_sgd(paths.get("optim.sgd"))
+    return paths
 
 
 def _importable(name: str) -> bool:
@@ -93,29 +104,24 @@ def _numba_rules() -> dict[str, Callable]:
     if os.environ.get("PORTANET_NUMBA", "1") == "0" or not _importable("numba"):
         return {}
     from .kernels import OPTIM_RULES
-    from .kernels.numpy_optim import sgd
     rules = {name: _lazy("portanet.kernels.numba_optim", attr) for name, attr in OPTIM_RULES.items()}
-    rules["optim.sgd"] = _lazy("portanet.kernels.numba_optim", "sgd", small=sgd)
     rules["max_pool2d"] = _lazy("portanet.kernels.numba_pool", "max_pool2d")
     rules["avg_pool2d"] = _lazy("portanet.kernels.numba_pool", "avg_pool2d")
     return rules
 
 
-NUMBA_MIN_SIZE = 65536
-
-
-def _lazy(module: str, attr: str, small: Callable = None) -> Callable:
+def _lazy(module: str, attr: str) -> Callable:
     """A stand-in for ``module.attr`` that imports it at its first worthwhile call.
 
     The first argument of every call is the array the kernel works on; until the
-    module is imported, calls with a small one go to ``small`` (or decline, ``None``).
+    module is imported, calls with a small one decline (return ``None``).
     """
     box: list = []
 
     def call(*args):
         if not box:
             if "numba" not in sys.modules and getattr(args[0], "size", 0) < NUMBA_MIN_SIZE:
-                return None if small is None else small(*args)
+                return None
             try:
                 box.append(getattr(importlib.import_module(module), attr))
             except ImportError:

@@ -170,6 +170,24 @@ class Function:
                 return res
             fn.needs = None
             return _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, False)
+        if n == 3:  # Linear with a bias, the hot path of every MLP
+            second, third = inputs[1], inputs[2]
+            if second._bk is not bk or third._bk is not bk:
+                _check_same_place(cls, first, second)
+                _check_same_place(cls, first, third)
+            r1, r2, r3 = first.requires_grad, second.requires_grad, third.requires_grad
+            if GRAD_MODE.enabled and (r1 or r2 or r3):
+                fn.needs = (r1, r2, r3)
+                res = _wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
+                            bk, True)
+                fn.inputs = (inputs if first._node is None and second._node is None
+                             and third._node is None else _edges(inputs))
+                fn.epoch = MUTATIONS.count
+                res._node = fn
+                return res
+            fn.needs = None
+            return _wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
+                         bk, False)
         for t in inputs[1:]:
             if t._bk is not bk:
                 _check_same_place(cls, first, t)

@@ -13,3 +13,6 @@ equal to the generic path by ``tests/test_kernels_*.py``.
 # does not import numba)
 OPTIM_RULES = {f"optim.{n}": n for n in
                ("sgd", "adam", "adamax", "nadam", "radam", "adagrad", "adadelta", "rmsprop")}
+
+# numba (0.3-1 s to import) is loaded only once an array this large reaches a numba path
+NUMBA_MIN_SIZE = 65536
