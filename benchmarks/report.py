@@ -5,9 +5,7 @@
 """
 from __future__ import annotations
 
-import datetime
 import os
-import sys
 
 from common import machine, versions
 
@@ -85,9 +83,9 @@ def targets(results: dict) -> str:
         if "separate" not in a or "separate" not in b:
             continue
         r = a["separate"] / b["separate"]
-        ri = (f", interleaved {a['interleaved'] / b['interleaved']:.2f}"
+        ri = (f", interleaved {a["interleaved"] / b["interleaved"]:.3f}"
               if "interleaved" in a and "interleaved" in b else "")
-        out.append(f"- {work}: {who} / {versus} = {r:.2f} (separate processes{ri}); "
+        out.append(f"- {work}: {who} / {versus} = {r:.3f} (separate processes{ri}); "
                    f"target <= {limit:.2f}: {'met' if r <= limit else 'NOT met'}")
     for work, who, versus in MEMORY_TARGETS:
         a, b = results.get(work, {}).get(who, {}), results.get(work, {}).get(versus, {})
@@ -99,19 +97,20 @@ def targets(results: dict) -> str:
     return "\n".join(out)
 
 
-def write_results(results: dict, args, path: str) -> None:
-    """Insert a dated section at the top of RESULTS.md, keeping every earlier section."""
+def write_results(results: dict, meta: dict, path: str) -> None:
+    """Insert a dated section at the top of RESULTS.md, keeping every earlier section.
+
+    ``meta``: ``rounds``, ``seconds``, ``command``, ``date`` and ``machine`` of the run.
+    """
     text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
-    now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    v = versions()
-    cmd = "python benchmarks/run_all.py " + " ".join(a for a in sys.argv[1:])
+    v = meta.get("versions") or versions()
     section = "\n".join([
-        f"## {now}: `{cmd.strip()}`", "",
-        f"Machine: {machine()}.", "",
+        f"## {meta['date']}: `{meta['command'].strip()}`", "",
+        f"Machine: {meta['machine']}.", "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "; PyTorch with "
         "`torch.set_num_threads(2)`.", "",
         f"*separate*: each contender alone in a fresh process, median step time of one "
-        f"process, minimum over {args.rounds} alternating round(s) of {args.seconds} s; "
+        f"process, minimum over {meta['rounds']} alternating round(s) of {meta['seconds']} s; "
         "*noise*: largest / smallest round; *interleaved*: all contenders in one process, "
         "alternating (minimum over rounds); *peak RSS*: rise of the resident set during "
         "one step (every library); *tracemalloc*: NumPy and Python allocations only "

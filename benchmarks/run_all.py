@@ -176,6 +176,7 @@ def main(argv=None) -> None:
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--from-json", help="do not measure: report the results saved by --json")
     ap.add_argument("--child-mode", choices=["time", "memory", "interleaved"], help=argparse.SUPPRESS)
     ap.add_argument("--module", help=argparse.SUPPRESS)
     ap.add_argument("--workload", help=argparse.SUPPRESS)
@@ -189,22 +190,32 @@ def main(argv=None) -> None:
         import portanet as pn
         args.backends = pn.available_backends()
     import report
-    found = discover(args.backends)
-    works = [w for w in found if not args.workloads or w in args.workloads]
     print(report.header(args))
-    results, t0 = {}, time.time()
-    for work in works:
-        module, makers = found[work]
-        print(f"  {work} ({module}.py): {', '.join(makers)}")
-        results[work] = measure(work, module, list(makers), args)
-    print(f"measured in {time.time() - t0:.0f} s\n")
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        results, meta = saved["results"], saved["meta"]
+        args.rounds, args.seconds = meta["rounds"], meta["seconds"]
+    else:
+        meta = {"rounds": args.rounds, "seconds": args.seconds, "backends": args.backends,
+                "command": "python benchmarks/run_all.py " + " ".join(sys.argv[1:]),
+                "date": time.strftime("%Y-%m-%d %H:%M"), "machine": report.machine(),
+                "versions": report.versions()}
+        found = discover(args.backends)
+        works = [w for w in found if not args.workloads or w in args.workloads]
+        results, t0 = {}, time.time()
+        for work in works:
+            module, makers = found[work]
+            print(f"  {work} ({module}.py): {', '.join(makers)}")
+            results[work] = measure(work, module, list(makers), args)
+        print(f"measured in {time.time() - t0:.0f} s\n")
     print(report.text_table(results))
     print(report.targets(results))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump({"meta": meta, "results": results}, f, indent=1)
     if not args.no_write:
-        report.write_results(results, args, os.path.join(HERE, "RESULTS.md"))
+        report.write_results(results, meta, os.path.join(HERE, "RESULTS.md"))
         png = report.plot(results, os.path.join(HERE, "results.png"))
         print(f"wrote benchmarks/RESULTS.md{' and ' + png if png else ''}")
 

@@ -51,3 +51,25 @@ def test_in_place_change_of_a_dropped_intermediate_is_still_caught(backend):
     with pytest.raises(RuntimeError, match=r"saved for backward by Mul \(input 0, shape \(2,\)\) "
                                            r"was modified in place by a test write"):
         z.backward()
+
+
+def test_float32_training_step_stays_float32(backend):
+    # no hidden float64 promotion anywhere in a CNN step with Adam (fast paths included)
+    pn.manual_seed(0)
+    model = pn.nn.Sequential(pn.nn.Conv2d(1, 4, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
+                             pn.nn.Conv2d(4, 4, 3, padding=1), pn.nn.AvgPool2d(2), pn.nn.Flatten(),
+                             pn.nn.Linear(16, 3))
+    opt = pn.optim.Adam(model.parameters(), lr=0.01)
+    x = pn.tensor(np.linspace(-1, 1, 2 * 64, dtype=np.float32).reshape(2, 1, 8, 8))
+    for _ in range(2):
+        opt.zero_grad()
+        out = model(x)
+        assert pn.to_numpy(out).dtype == np.float32
+        loss = pn.nn.functional.cross_entropy(out, pn.tensor([0, 2]))
+        assert pn.to_numpy(loss).dtype == np.float32
+        loss.backward()
+        opt.step()
+    for p in model.parameters():
+        assert pn.to_numpy(p).dtype == pn.to_numpy(p.grad).dtype == np.float32
+        for v in opt.state[p].values():
+            assert isinstance(v, float) or pn.to_numpy(v).dtype == np.float32
