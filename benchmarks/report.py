@@ -83,7 +83,7 @@ def targets(results: dict) -> str:
         if "separate" not in a or "separate" not in b:
             continue
         r = a["separate"] / b["separate"]
-        ri = (f", interleaved {a["interleaved"] / b["interleaved"]:.3f}"
+        ri = (f", interleaved {a['interleaved'] / b['interleaved']:.3f}"
               if "interleaved" in a and "interleaved" in b else "")
         out.append(f"- {work}: {who} / {versus} = {r:.3f} (separate processes{ri}); "
                    f"target <= {limit:.2f}: {'met' if r <= limit else 'NOT met'}")
