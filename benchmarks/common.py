@@ -23,8 +23,16 @@ import statistics
 import time
 from typing import Callable
 
-__all__ = ["median_time", "time_step", "interleaved", "print_table", "peak_memory", "machine",
+__all__ = ["clock", "median_time", "time_step", "interleaved", "print_table", "peak_memory", "machine",
            "versions", "try_import_torch"]
+
+
+def clock() -> Callable[[], float]:
+    """The benchmark clock: wall time, or this process's CPU time when the environment
+    says ``PORTANET_BENCH_CLOCK=cpu`` (``run_all.py --clock cpu``).  CPU time is hardly
+    moved by other jobs on a shared machine, but it adds up every thread of the process
+    (spinning ones too), so it is only a fair measure of single-threaded runs."""
+    return time.process_time if os.environ.get("PORTANET_BENCH_CLOCK") == "cpu" else time.perf_counter
 
 
 def median_time(step: Callable[[], object], repeat: int, warmup: int = 20,
@@ -37,15 +45,15 @@ def _samples(step, repeat, warmup, number=1) -> list[float]:
     for _ in range(warmup):
         step()
     times = []
-    clock = time.perf_counter
+    clock_ = clock()
     gc_was = gc.isenabled()
     gc.disable()  # a collection landing in one sample would only add noise
     try:
         for _ in range(repeat):
-            t = clock()
+            t = clock_()
             for _ in range(number):
                 step()
-            times.append((clock() - t) / number)
+            times.append((clock_() - t) / number)
     finally:
         if gc_was:
             gc.enable()
@@ -59,11 +67,12 @@ def time_step(step: Callable[[], object], seconds: float = 1.0, min_repeat: int 
     The number of samples adapts to the step's length, so one call suits a 30 us step
     and a 30 ms one alike.
     """
-    t0, n = time.perf_counter(), 0
-    while n < 2 or time.perf_counter() - t0 < warmup_seconds:
+    now = clock()
+    t0, n = now(), 0
+    while n < 2 or now() - t0 < warmup_seconds:
         step()
         n += 1
-    per = (time.perf_counter() - t0) / n
+    per = (now() - t0) / n
     return _samples(step, max(min_repeat, int(seconds / per)), 0)
 
 
@@ -189,10 +198,11 @@ def versions() -> dict[str, str]:
 
 
 def try_import_torch(threads: int = 2):
-    """``torch`` with ``threads`` intra-op threads, or ``None`` when it is not installed."""
+    """``torch`` with ``threads`` intra-op threads (``PORTANET_BENCH_THREADS`` overrides,
+    as ``run_all.py --threads`` sets it), or ``None`` when it is not installed."""
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(threads)
+    torch.set_num_threads(int(os.environ.get("PORTANET_BENCH_THREADS", threads)))
     return torch

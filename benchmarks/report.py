@@ -20,7 +20,8 @@ MARK = "<!-- run_all.py sections: newest first -->"
 
 def header(args) -> str:
     return (f"{machine()}\nrun_all.py: {args.rounds} round(s) of {args.seconds} s per contender, "
-            f"portanet backends {', '.join(args.backends)}")
+            f"portanet backends {', '.join(args.backends)}, {args.clock} clock, "
+            f"threads: {args.threads or 'default (PyTorch 2)'}")
 
 
 def _unit(row: dict) -> tuple[str, float]:
@@ -109,6 +110,7 @@ def write_results(results: dict, meta: dict, path: str) -> None:
         f"Machine: {meta['machine']}.", "",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "; PyTorch with "
         "`torch.set_num_threads(2)`.", "",
+        f"Clock: {meta.get('clock', 'wall')} time; threads: {_threads(meta)}. "
         f"*separate*: each contender alone in a fresh process, median step time of one "
         f"process, minimum over {meta['rounds']} alternating round(s) of {meta['seconds']} s; "
         "*noise*: largest / smallest round; *interleaved*: all contenders in one process, "
@@ -125,6 +127,12 @@ def write_results(results: dict, meta: dict, path: str) -> None:
         text = f"{title}\n\n{MARK}\n\n{section}{rest.lstrip(chr(10))}"
     with open(path, "w") as f:
         f.write(text)
+
+
+def _threads(meta: dict) -> str:
+    n = meta.get("threads")
+    return "each library its default (PyTorch set to 2)" if n in (None, 0, "default") \
+        else f"{n} for every library"
 
 
 def plot(results: dict, path: str) -> str | None:

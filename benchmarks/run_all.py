@@ -124,7 +124,7 @@ def spawn(mode: str, module: str, workload: str, contender: str, args, env_extra
     cmd = [sys.executable, os.path.abspath(__file__), "--child-mode", mode, "--module", module,
            "--workload", workload, "--contender", contender, "--seconds", str(args.seconds),
            "--rounds", str(args.rounds), "--backends", *args.backends]
-    env = {**os.environ, "PYTHONPATH": ROOT, **(env_extra or {})}
+    env = {**os.environ, "PYTHONPATH": ROOT, **_thread_env(args), **(env_extra or {})}
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -136,6 +136,16 @@ def spawn(mode: str, module: str, workload: str, contender: str, args, env_extra
         print(f"    {workload} / {contender or 'interleaved'}: {mode} failed ({why})")
         return None
     return json.loads(lines[-1])
+
+
+def _thread_env(args) -> dict:
+    """Environment of every child: thread counts (``--threads``) and the clock."""
+    env = {"PORTANET_BENCH_CLOCK": args.clock}
+    if args.threads:
+        n = str(args.threads)
+        env.update(PORTANET_BENCH_THREADS=n, OMP_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n,
+                   MKL_NUM_THREADS=n, NUMBA_NUM_THREADS=n)
+    return env
 
 
 def measure(work: str, module: str, contenders: list[str], args) -> dict:
@@ -171,6 +181,10 @@ def main(argv=None) -> None:
     ap.add_argument("--rounds", type=int, default=3, help="separate-process rounds")
     ap.add_argument("--seconds", type=float, default=1.0, help="timed seconds per measurement")
     ap.add_argument("--quick", action="store_true", help="one round of 0.3 s: a smoke run")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads of every library (default: NumPy's BLAS its own, PyTorch 2)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: process CPU time, robust to other jobs; implies --threads 1")
     ap.add_argument("--timeout", type=float, default=600, help="seconds allowed per child")
     ap.add_argument("--no-interleaved", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
@@ -186,6 +200,8 @@ def main(argv=None) -> None:
         return child(args)
     if args.quick:
         args.rounds, args.seconds = 1, 0.3
+    if args.clock == "cpu":
+        args.threads = 1
     if not args.backends:
         import portanet as pn
         args.backends = pn.available_backends()
@@ -196,8 +212,10 @@ def main(argv=None) -> None:
             saved = json.load(f)
         results, meta = saved["results"], saved["meta"]
         args.rounds, args.seconds = meta["rounds"], meta["seconds"]
+        args.clock, args.threads = meta.get("clock", "wall"), meta.get("threads", 0)
     else:
         meta = {"rounds": args.rounds, "seconds": args.seconds, "backends": args.backends,
+                "clock": args.clock, "threads": args.threads or "default",
                 "command": "python benchmarks/run_all.py " + " ".join(sys.argv[1:]),
                 "date": time.strftime("%Y-%m-%d %H:%M"), "machine": report.machine(),
                 "versions": report.versions()}
