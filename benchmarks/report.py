@@ -105,11 +105,12 @@ def write_results(results: dict, meta: dict, path: str) -> None:
     """
     text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
     v = meta.get("versions") or versions()
+    load = f" Load average (other jobs on the machine): {meta['load']}." if "load" in meta else ""
     section = "\n".join([
-        f"## {meta['date']}: `{meta['command'].strip()}`", "",
-        f"Machine: {meta['machine']}.", "",
-        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "; PyTorch with "
-        "`torch.set_num_threads(2)`.", "",
+        f"## {meta['date']}: `{_command(meta['command'])}`", "",
+        f"Machine: {meta['machine']}.{load}", "",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
+        *([meta["note"], ""] if meta.get("note") else []),
         f"Clock: {meta.get('clock', 'wall')} time; threads: {_threads(meta)}. "
         f"*separate*: each contender alone in a fresh process, median step time of one "
         f"process, minimum over {meta['rounds']} alternating round(s) of {meta['seconds']} s; "
@@ -127,6 +128,19 @@ def write_results(results: dict, meta: dict, path: str) -> None:
         text = f"{title}\n\n{MARK}\n\n{section}{rest.lstrip(chr(10))}"
     with open(path, "w") as f:
         f.write(text)
+
+
+def _command(cmd: str) -> str:
+    """The command line as someone would rerun it: without the output-only options."""
+    words, out, skip = cmd.split(), [], False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in ("--json", "--from-json", "--note"):
+            skip = True
+        elif w != "--no-write":
+            out.append(w)
+    return " ".join(out)
 
 
 def _threads(meta: dict) -> str:
@@ -148,7 +162,7 @@ def plot(results: dict, path: str) -> str | None:
     names = sorted({c for w in works for c in results[w]
                     if c != BASE and "separate" in results[w][c]},
                    key=lambda c: (not c.startswith("portanet/numpy"), c))
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(works)), 4.5))
+    fig, ax = plt.subplots(figsize=(max(7, 1.7 * len(works)), 5.2))
     width = 0.8 / max(1, len(names))
     for i, name in enumerate(names):
         xs, ys = [], []
@@ -159,15 +173,17 @@ def plot(results: dict, path: str) -> str | None:
                 ys.append(v / results[w][BASE]["separate"])
         ax.bar(xs, ys, width, label=name)
     for work, who, versus, limit in TARGETS:
-        if work in works and versus == BASE:
+        other = results.get(work, {}).get(versus, {}).get("separate")
+        if work in works and other:  # a target against another contender, drawn on this scale
             j = works.index(work)
-            ax.hlines(limit, j - 0.45, j + 0.45, colors="k", linestyles="dashed")
+            ax.hlines(limit * other / results[work][BASE]["separate"], j - 0.45, j + 0.45,
+                      colors="k", linestyles="dashed")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(works)), works)
     ax.set_ylabel(f"step time / {BASE} (separate processes)")
     ax.set_title("portanet and friends vs PyTorch CPU (lower is faster; dashed: targets)")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(fontsize="small", ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -138,6 +138,14 @@ def spawn(mode: str, module: str, workload: str, contender: str, args, env_extra
     return json.loads(lines[-1])
 
 
+def _load() -> str:
+    """The machine's 1-minute load average (how busy other jobs kept it)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:  # pragma: no cover - not on every platform
+        return "?"
+
+
 def _thread_env(args) -> dict:
     """Environment of every child: thread counts (``--threads``) and the clock."""
     env = {"PORTANET_BENCH_CLOCK": args.clock}
@@ -191,6 +199,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--json", help="also write the raw results to this file")
     ap.add_argument("--from-json", help="do not measure: report the results saved by --json")
+    ap.add_argument("--note", help="a sentence for the RESULTS.md section (e.g. how loaded "
+                                   "the machine was)")
     ap.add_argument("--child-mode", choices=["time", "memory", "interleaved"], help=argparse.SUPPRESS)
     ap.add_argument("--module", help=argparse.SUPPRESS)
     ap.add_argument("--workload", help=argparse.SUPPRESS)
@@ -217,6 +227,7 @@ def main(argv=None) -> None:
         meta = {"rounds": args.rounds, "seconds": args.seconds, "backends": args.backends,
                 "clock": args.clock, "threads": args.threads or "default",
                 "command": "python benchmarks/run_all.py " + " ".join(sys.argv[1:]),
+                "load": _load(),
                 "date": time.strftime("%Y-%m-%d %H:%M"), "machine": report.machine(),
                 "versions": report.versions()}
         found = discover(args.backends)
@@ -227,8 +238,11 @@ def main(argv=None) -> None:
             print(f"  {work} ({module}.py): {', '.join(makers)}")
             results[work] = measure(work, module, list(makers), args)
         print(f"measured in {time.time() - t0:.0f} s\n")
+        meta["load"] += f" at the start, {_load()} at the end"
     print(report.text_table(results))
     print(report.targets(results))
+    if args.note:
+        meta["note"] = args.note
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "results": results}, f, indent=1)

@@ -85,9 +85,8 @@ def spy(monkeypatch):
     return counts
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
-def test_fused_update_equals_generic(backend, spy, name, kwargs, dtype):
+def _compare(spy, name, kwargs, dtype, backend_name):
+    """Run fused and generic from the same start; check they agree and which path ran."""
     ps, opt = _run(name, kwargs, dtype)
     fused_calls = spy.get(f"optim.{RULE[name]}", 0)
     with fast.disabled():
@@ -105,8 +104,24 @@ def test_fused_update_equals_generic(backend, spy, name, kwargs, dtype):
                 assert st[k].dtype == ref[k].dtype, k
                 np.testing.assert_allclose(st[k], ref[k], rtol=rtol, atol=atol, err_msg=k)
     # SGD has a NumPy path too (kernels/numpy_optim.py), used without numba
-    expect_fused = backend.name == "numpy" and (HAVE_NUMBA or name == "SGD")
-    assert (fused_calls == 3 * STEPS) if expect_fused else fused_calls == 0
+    expect_fused = backend_name == "numpy" and (HAVE_NUMBA or name == "SGD")
+    assert fused_calls == (3 * STEPS if expect_fused else 0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+def test_fused_update_equals_generic(spy, name, kwargs, dtype):
+    # every option of every rule, on NumPy (the backend these paths belong to)
+    with pn.use_backend("numpy"):
+        _compare(spy, name, kwargs, dtype, "numpy")
+
+
+@pytest.mark.parametrize("name", sorted(RULE))
+def test_each_backend_takes_its_own_path(backend, spy, name):
+    # one case per optimizer on every backend: the same results with and without the fast
+    # paths, and a fused update only where the backend has one
+    kwargs = next(kw for n, kw in reversed(CASES) if n == name)  # the richest case
+    _compare(spy, name, kwargs, "float64", backend.name)
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="the fused rules need numba")
