@@ -9,6 +9,9 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
 fi
 "$PY" -m pip install -q -e ".[test,examples,fast]"
 "$PY" -c "import portanet as pn; print('backends available:', ', '.join(pn.available_backends()))"
+# numba compiles its kernels once per machine (cached beside the source): do it here, not
+# inside the first test that happens to need one
+"$PY" -m portanet.kernels
 "$PY" -m pytest -q -p no:cacheprovider "$@"
 # the fast paths' fallback: the kernel and optimizer tests again with numba unimportable
 # (tests/no_numba/numba raises ImportError), so the generic code runs where numba would

@@ -6,7 +6,11 @@ their generic Array API code as the reference and the fallback.  Every kernel is
 equal to the generic path by ``tests/test_kernels_*.py``.
 
 * :mod:`.numba_optim`: one fused loop per optimizer update (all options), numba.
-* :mod:`.numpy_conv`: im2col as a strided view, col2im, and 2-D pooling for NumPy.
+* :mod:`.numba_pool`: max and average pooling, one pass each way, numba.
+* :mod:`.numpy_conv`: stride-1 convolution as shifted-row GEMMs, NumPy.
+* :mod:`.numpy_optim`: SGD with in-place NumPy calls (small arrays, or no numba).
+
+``python -m portanet.kernels`` compiles the numba kernels ahead of use (once per machine).
 """
 
 # fast-path name -> function of .numba_optim (named here so that registering them
