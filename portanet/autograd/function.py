@@ -213,6 +213,46 @@ class Function:
     def _name(self) -> str:
         return type(self).__name__
 
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, output_index), ...)`` per input, as PyTorch's ``grad_fn.next_functions``:
+        the node that made the input, an :class:`AccumulateGrad` for a leaf that requires a
+        gradient, ``(None, 0)`` for a constant.  Empty once backward has freed the node.
+
+        Example:
+            >>> (x @ w).sum().grad_fn.next_functions[0][0].name()
+            'MatMulBackward'
+        """
+        if self.inputs is None:
+            return ()
+        out = []
+        for t in self.inputs:
+            node = t._node
+            if node is not None:
+                out.append((node, t._out))
+            elif t.requires_grad:
+                out.append((AccumulateGrad(t), 0))
+            else:
+                out.append((None, 0))
+        return tuple(out)
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient lands, as PyTorch shows it in ``next_functions``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad at {id(self):#x}>"
+
 
 def _apply_multi(cls, *inputs, **params):
     """``apply`` of a multi-output Function: one Tensor per output, all on one node."""

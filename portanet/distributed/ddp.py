@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator
 
-from ..autograd.function import is_grad_enabled
+from ..autograd.function import AccumulateGrad, is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..nn.module import Module
 from . import comm
@@ -53,14 +53,14 @@ def reachable_leaves(outputs: Any) -> set:
             leaves.add(id(t))
     while stack:
         node = stack.pop()
-        if id(node) in seen or node.inputs is None:
+        if id(node) in seen:
             continue
         seen.add(id(node))
-        for t in node.inputs:
-            if t.grad_fn is not None:
-                stack.append(t.grad_fn)
-            elif t.requires_grad:
-                leaves.add(id(t))
+        for nxt, _ in node.next_functions:
+            if isinstance(nxt, AccumulateGrad):
+                leaves.add(id(nxt.variable))
+            elif nxt is not None:
+                stack.append(nxt)
     return leaves
 
 
