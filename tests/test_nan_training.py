@@ -97,7 +97,25 @@ def test_no_value_is_read_per_step_only_at_the_reads_fit_makes(backend, monkeypa
     model, opt, loader = _setup()
     with pytest.raises(NonFiniteError):
         pn.train.fit(model, _bad_at(3), opt, loader, 3, progress=False)
-    assert len(reads) == 2                           # the failing read: _ok and the step counter
+    assert len(reads) == 1                           # the failing read: the kept losses, once
+
+
+def test_the_step_is_found_across_chunks_and_reads(backend, monkeypatch):
+    """Losses are stacked every 256 steps and dropped at each finite read: the step
+    named is still the epoch's, after both."""
+    monkeypatch.setattr(terminate.TerminateOnNaN, "_CHUNK", 4)
+    x = np.random.default_rng(2).standard_normal((90, 3)).astype(np.float32)
+    loader = DataLoader(TensorDataset(pn.tensor(x), pn.tensor(np.arange(90) % 2)), batch_size=3)
+    model, opt, _ = _setup()
+    with pytest.raises(NonFiniteError, match=r"became nan at epoch 2, step 23 of 30;") as e:
+        pn.train.fit(model, _bad_at(53), opt, loader, 3, progress=False)
+    assert e.value.step == 23
+    ticks = iter(range(10**6))                       # now with a read (bar refresh) at every step
+    monkeypatch.setattr(trainer_mod, "_bar_enabled", lambda progress: True)
+    monkeypatch.setattr(trainer_mod.time, "perf_counter", lambda: float(next(ticks)))
+    model, opt, _ = _setup()
+    with pytest.raises(NonFiniteError, match=r"became nan at epoch 2, step 23 of 23 so far;"):
+        pn.train.fit(model, _bad_at(53), opt, loader, 3, progress=True)
 
 
 def test_a_progress_bar_refresh_is_a_read_too(backend, monkeypatch, capsys):

@@ -1,9 +1,11 @@
 """``TerminateOnNaN``: stop training at the first read that shows a NaN or infinite loss.
 
-No host synchronization is added: each step folds ``isfinite(loss)`` into two device
-scalars (a few element-wise ops, no transfer), and the check happens where ``fit``
-reads the loss back anyway (:meth:`Callback.on_log`: a progress-bar refresh, the end
-of every epoch).  Only a read that shows a non-finite loss reads the step counter.
+No host synchronization and no device work is added per step: each step's loss array
+(a device scalar) is kept in a list (stacked into one array every 256 steps, so a long
+epoch holds few objects), and the check happens where ``fit`` reads the loss back
+anyway (:meth:`Callback.on_log`: a progress-bar refresh, the end of every epoch).  A
+read that shows a finite running loss drops the list; only one that shows a
+non-finite loss reads the kept losses back, once, to name the first bad step.
 
 What a non-finite step between two reads means: training stops at the next read,
 even if the weights are still finite (an infinite loss with a finite gradient leaves
@@ -22,6 +24,8 @@ Example:
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from ..backend import to_numpy
 from ..io import NonFiniteError
@@ -49,34 +53,50 @@ class TerminateOnNaN(Callback):
     """
 
     _order = -100     # before schedulers (-10) and checkpoints (100)
+    _CHUNK = 256      # losses stacked into one array every this many steps
 
     def __init__(self):
-        self._ok = self._good = None
+        self.on_epoch_begin(None, 0)
 
     def on_epoch_begin(self, trainer, epoch: int) -> None:
-        self._ok = self._good = None
+        self._losses, self._chunks, self._before, self._xp = [], [], 0, None
 
     def on_batch_end(self, trainer, batch: int, logs: dict) -> None:
+        # keep the loss array (a device scalar): no op, no transfer; a read finds the step
         loss = logs.get("loss")
         arr, bk = getattr(loss, "array", None), getattr(loss, "_bk", None)
         if arr is None or bk is None:
             return
-        xp = bk.xp
-        fine = xp.all(xp.isfinite(arr))
-        # _ok: every loss so far was finite; _good: the steps before the first bad one
-        if self._ok is None:
-            self._ok, self._good = fine, xp.astype(fine, xp.int32)
-        else:
-            self._ok = self._ok & fine
-            self._good = self._good + xp.astype(self._ok, xp.int32)
+        xp = self._xp = bk.xp
+        if arr.ndim:
+            arr = xp.sum(arr)
+        self._losses.append(arr)
+        if len(self._losses) == self._CHUNK:      # bounded count of objects on long epochs
+            self._chunks.append(xp.stack(self._losses))
+            self._losses = []
+
+    def _seen(self) -> int:
+        return sum(int(c.shape[0]) for c in self._chunks) + len(self._losses)
+
+    def _first_bad(self) -> int | None:
+        """The 1-based step of the epoch whose loss was first non-finite (one read)."""
+        xp = self._xp
+        parts = self._chunks + ([xp.stack(self._losses)] if self._losses else [])
+        if not parts:
+            return None
+        fine = to_numpy(xp.isfinite(xp.concat(parts) if len(parts) > 1 else parts[0]))
+        if fine.all():
+            return None
+        return self._before + int(np.argmin(fine)) + 1
 
     def on_log(self, trainer, epoch: int, steps: int, logs: dict) -> None:
         value = logs.get("loss")
         if value is None or math.isfinite(value):
+            # every step so far was finite: only the steps after this read can be the bad one
+            self._before += self._seen()
+            self._losses, self._chunks = [], []
             return
-        step = None
-        if self._good is not None and not to_numpy(self._ok):   # read only now: the loss was bad
-            step = int(to_numpy(self._good)) + 1
+        step = self._first_bad()
         end = "" if getattr(trainer, "_epoch_done", True) else " so far"
         where = (f"epoch {epoch}, step {step} of {steps}{end}" if step is not None else
                  f"epoch {epoch} (at a step of another rank; {steps} steps here)")
