@@ -188,3 +188,21 @@ def test_a_foreign_object_is_rolled_back_when_a_later_part_refuses(backend, tmp_
         pn.io.restore_all([("model", model, {"weight": np.zeros((2, 2)), "bias": np.ones(2)}),
                            ("counter", c, {"n": 5}), ("refuses", Refuses(), {})], "test")
     assert c.n == 1 and _plain(model.state_dict()) == before
+
+
+def test_a_subclass_overriding_load_state_dict_is_loaded_through_its_override(backend):
+    class Remaps(pn.nn.Linear):                         # e.g. accepts keys of an older layout
+        def load_state_dict(self, state_dict, strict=True):
+            return super().load_state_dict({k.removeprefix("old."): v for k, v in state_dict.items()},
+                                           strict)
+
+    model = Remaps(2, 2)
+    old = {"old.weight": np.full((2, 2), 3.0, np.float32), "old.bias": np.zeros(2, np.float32)}
+    pn.io.restore_all([("model", model, old)], "test")
+    np.testing.assert_array_equal(pn.to_numpy(model.weight), old["old.weight"])
+    before = _plain(model.state_dict())
+    with pytest.raises(ValueError, match="Generator.set_state"):   # a later part refuses
+        pn.io.restore_all([("model", model, {k: v + 1 for k, v in old.items()}),
+                           ("random stream", pn.random.default_generator, {"seed": -1, "offset": 0})],
+                          "test")
+    assert _plain(model.state_dict()) == before

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import random as _random
+from .._staging import stager
 from ..autograd.tensor import Tensor, _wrap
 from ..backend import get_backend
 from .dataset import Dataset
@@ -231,8 +232,9 @@ class DataLoader:
                              f"{'seeded' if self.generator is not None else 'unseeded'}")
         steps = []
         if saved_sampler is not None and "state" in saved_sampler and hasattr(self.sampler, "load_state_dict"):
-            if hasattr(self.sampler, "_prepare_load_state_dict"):
-                steps.append(self.sampler._prepare_load_state_dict(saved_sampler["state"]))
+            prepare = stager(self.sampler)
+            if prepare is not None:
+                steps.append(prepare(saved_sampler["state"]))
             else:
                 steps.append(lambda: self.sampler.load_state_dict(saved_sampler["state"]))
         if self.generator is not None:

@@ -6,7 +6,8 @@ DistributedSampler, random Generator, History, the callbacks of ``fit``) splits 
 returns ``commit``, a function that applies the state and cannot fail.
 :func:`restore_all` prepares every part first and commits only when all agreed.
 
-Objects from elsewhere (a user's callback or loader) have only ``load_state_dict``:
+Objects from elsewhere (a user's callback or loader) have only ``load_state_dict``, and
+so, in effect, do subclasses that override it (:func:`portanet._staging.stager`):
 they are loaded after the checks of the others, with a snapshot of their
 ``state_dict()`` taken before, and put back from it if a later one refuses.
 
@@ -16,14 +17,9 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from .._staging import stager
 
-__all__ = ["restore_all", "prepare"]
-
-
-def prepare(obj: Any, state: Any) -> Callable[[], Any]:
-    """``obj``'s commit function for ``state`` (raises, changing nothing, on a mismatch)."""
-    return obj._prepare_load_state_dict(state)
+__all__ = ["restore_all"]
 
 
 def _refused(e: BaseException, who: str, label: str, labels: list) -> None:
@@ -40,9 +36,10 @@ def restore_all(parts: list, who: str) -> None:
     labels = [label for label, _, _ in parts]
     commits, generic = [], []
     for label, obj, state in parts:
-        if hasattr(obj, "_prepare_load_state_dict"):
+        prepare = stager(obj)
+        if prepare is not None:
             try:
-                commits.append(prepare(obj, state))
+                commits.append(prepare(state))
             except Exception as e:
                 _refused(e, who, label, labels)
                 raise

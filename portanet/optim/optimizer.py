@@ -234,7 +234,7 @@ class Optimizer:
         """Check ``state_dict``, changing nothing; returns the function that applies it
         (see :mod:`portanet.io.restore`)."""
         name = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups' (as "
                              f"state_dict() returns), got {got}")

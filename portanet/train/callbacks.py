@@ -296,9 +296,11 @@ class LRSchedulerCallback(Callback):
         """Check ``state``, changing nothing; returns the function that applies it."""
         if not isinstance(state, dict) or "scheduler" not in state:
             raise ValueError(f"LRSchedulerCallback.load_state_dict: expected {{'scheduler': ...}}, got {state!r}")
+        from .._staging import stager
         sched = self.scheduler
-        if hasattr(sched, "_prepare_load_state_dict"):
-            return sched._prepare_load_state_dict(state["scheduler"])
+        prepare = stager(sched)
+        if prepare is not None:
+            return prepare(state["scheduler"])
         return lambda: sched.load_state_dict(state["scheduler"])
 
 
