@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 
@@ -228,3 +229,23 @@ def test_check_finite_refuses_nan_and_keeps_the_previous_file(backend, tmp_path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["w.safetensors"]
     pn.save(bad, tmp_path / "data.safetensors")              # off by default: NaN is data too
     assert np.isnan(pn.load(tmp_path / "data.safetensors")["weight"]).all()
+
+
+def test_a_target_that_is_no_regular_file_is_written_directly(backend, tmp_path):
+    """/dev/null or a FIFO: open("wb") writes into it; renaming over it would replace it."""
+    pn.save(_state(), os.devnull)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+
+    def drain():
+        with open(fifo, "rb") as f:
+            got.append(f.read())
+    t = threading.Thread(target=drain)
+    t.start()
+    pn.save(_state(), fifo)
+    t.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got and got[0][8:9] == b"{"
+    (tmp_path / "copy.safetensors").write_bytes(got[0])
+    assert _same(pn.load(tmp_path / "copy.safetensors"), _state())
