@@ -49,8 +49,22 @@ class Generator:
         return {"seed": self.seed, "offset": self.offset}
 
     def set_state(self, state: dict) -> None:
-        self.seed = int(state["seed"])
-        self.offset = int(state["offset"])
+        """Restore :meth:`get_state`; a malformed state raises ValueError and changes nothing."""
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state`` (``{"seed": int, "offset": int}``), changing nothing; returns the
+        function that applies it (see :mod:`portanet.io.restore`)."""
+        ok = isinstance(state, dict) and all(
+            type(state.get(k)) is int or (hasattr(state.get(k), "dtype") and getattr(state.get(k), "shape", None) == ())
+            for k in ("seed", "offset"))
+        if not ok or int(state["offset"]) < 0 or not 0 <= int(state["seed"]) <= 0xFFFFFFFFFFFFFFFF:
+            raise ValueError(f"Generator.set_state: expected {{'seed': int, 'offset': int >= 0}}, got {state!r}")
+        seed, offset = int(state["seed"]), int(state["offset"])
+
+        def commit():
+            self.seed, self.offset = seed, offset
+        return commit
 
     def _take(self, n: int) -> int:
         """Reserve ``n`` values of the stream; returns the starting counter."""

@@ -101,6 +101,16 @@ def test_fit_under_mpi_equals_one_process_and_resumes_with_another_rank_count(na
             "x batch 8 (global batch 8, epoch of 64 samples)") in out, out
 
 
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_nan_loss_on_one_rank_stops_every_rank_at_the_same_epoch(name, tmp_path):
+    """TerminateOnNaN under MPI: decided at the epoch end on the reduced loss (never at
+    rank 0's own progress-bar reads), so no rank is left waiting in a collective; rank 1
+    names its own bad step, rank 0 the step its weights turned NaN (the gradient average)."""
+    proc, seconds = run("check_fit.py", "nan", str(tmp_path), backend=name, timeout=90)
+    out = _ok(proc)
+    assert "stopped: [(2, 3, [1]), (2, 2, [1])]" in out, out
+
+
 def test_a_rank_that_raises_makes_the_job_exit_within_seconds():
     proc, seconds = run("check_failure.py", "raise", timeout=60)
     assert proc.returncode != 0 and seconds < 30, (proc.returncode, seconds)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import random as _random
+from .._staging import stager
 from ..autograd.tensor import Tensor, _wrap
 from ..backend import get_backend
 from .dataset import Dataset
@@ -201,7 +202,21 @@ class DataLoader:
         return []
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore :meth:`state_dict`; an interrupted epoch resumes at its next batch."""
+        """Restore :meth:`state_dict`; an interrupted epoch resumes at its next batch.
+
+        Everything (settings, sampler, seed, position) is checked before anything
+        changes: a refused state leaves the loader and its sampler as they were.
+        """
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state``, changing nothing; returns the function that applies it."""
+        name = "DataLoader.load_state_dict"
+        keys = ("epoch", "batches_taken", "in_epoch", "epoch_rng", "generator")
+        if not isinstance(state, dict) or any(k not in state for k in keys):
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name}: expected the dict DataLoader.state_dict() returns, with "
+                             f"{', '.join(keys)}; got {got}")
         mine = {"length": len(self.dataset), "batch_size": self.batch_size, "shuffle": self.shuffle}
         saved_sampler = state.get("sampler")
         if saved_sampler is not None and self.sampler is not None:
@@ -210,19 +225,35 @@ class DataLoader:
         diff = [f"{k} {state.get(k)!r} in the state, {v!r} here" for k, v in mine.items() if state.get(k) != v]
         diff += self._check_division(saved_sampler)
         if diff:
-            raise ValueError("DataLoader.load_state_dict: " + "; ".join(diff))
+            raise ValueError(f"{name}: " + "; ".join(diff))
         if (state["generator"] is None) != (self.generator is None):
-            raise ValueError("DataLoader.load_state_dict: the state was saved by a loader "
+            raise ValueError(f"{name}: the state was saved by a loader "
                              f"{'without' if state['generator'] is None else 'with'} a seed, this one is "
                              f"{'seeded' if self.generator is not None else 'unseeded'}")
+        steps = []
         if saved_sampler is not None and "state" in saved_sampler and hasattr(self.sampler, "load_state_dict"):
-            self.sampler.load_state_dict(saved_sampler["state"])   # checks before it changes anything
+            prepare = stager(self.sampler)
+            if prepare is not None:
+                steps.append(prepare(saved_sampler["state"]))
+            else:
+                steps.append(lambda: self.sampler.load_state_dict(saved_sampler["state"]))
         if self.generator is not None:
-            self.generator.set_state(state["generator"])
-        self.epoch = int(state["epoch"])
-        self._taken = int(state["batches_taken"])
-        self._epoch_rng = state["epoch_rng"]
-        self._in_epoch = False
-        self._pending = None
-        if state["in_epoch"] and self._taken < len(self):
-            self._pending = (self._order(self._epoch_rng, len(self.dataset)), self._taken)
+            steps.append(self.generator._prepare_load_state_dict(state["generator"]))
+        try:
+            epoch, taken = int(state["epoch"]), int(state["batches_taken"])
+            epoch_rng = state["epoch_rng"]
+            if epoch_rng is not None:
+                _random.Generator()._prepare_load_state_dict(epoch_rng)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{name}: the position in the state is not valid: {e}") from None
+        resume = bool(state["in_epoch"]) and taken < len(self)
+
+        def commit():
+            for step in steps:
+                step()
+            self.epoch, self._taken, self._epoch_rng = epoch, taken, epoch_rng
+            self._in_epoch = False
+            self._pending = None
+            if resume:   # the order of the interrupted epoch (a sampler's, restored above)
+                self._pending = (self._order(epoch_rng, len(self.dataset)), taken)
+        return commit

@@ -117,9 +117,19 @@ class DistributedSampler:
     def load_state_dict(self, state: dict) -> None:
         """Restore the epoch; the number of replicas may differ (the loader checks that the
         data is still divided the same way), the settings that pick the order may not."""
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state``, changing nothing; returns the function that applies it."""
+        if not isinstance(state, dict):
+            raise ValueError(f"DistributedSampler.load_state_dict: expected a dict, got {type(state).__name__}")
         mine = {"seed": self.seed, "shuffle": self.shuffle, "drop_last": self.drop_last,
                 "length": len(self.dataset)}
         diff = [f"{k} {state.get(k)!r} in the state, {v!r} here" for k, v in mine.items() if state.get(k) != v]
+        try:
+            epoch = int(state["epoch"])
+        except (KeyError, TypeError, ValueError):
+            diff.append(f"epoch {state.get('epoch')!r} in the state is not an integer")
         if diff:
             raise ValueError("DistributedSampler.load_state_dict: " + "; ".join(diff))
-        self.epoch = int(state["epoch"])
+        return lambda: setattr(self, "epoch", epoch)

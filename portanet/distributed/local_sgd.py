@@ -103,6 +103,19 @@ class LocalSGD:
         return state
 
     def load_state_dict(self, state_dict: dict) -> None:
-        super().load_state_dict(state_dict)
+        self._prepare_load_state_dict(state_dict)()
+
+    def _prepare_load_state_dict(self, state_dict: dict):
+        """Check ``state_dict``, changing nothing; returns the function that applies it."""
+        commit = super()._prepare_load_state_dict(state_dict)
+        step = self.local_step
         if "local_sgd" in state_dict:
-            self.local_step = int(state_dict["local_sgd"]["local_step"])
+            try:
+                step = int(state_dict["local_sgd"]["local_step"])
+            except (KeyError, TypeError, ValueError) as e:
+                raise ValueError(f"LocalSGD.load_state_dict: invalid local_sgd entry ({e!r})") from None
+
+        def apply():
+            commit()
+            self.local_step = step
+        return apply

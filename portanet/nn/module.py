@@ -228,7 +228,17 @@ class Module:
         return self
 
     def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Module":
-        """Move (or cast) every parameter and buffer in place, keeping object identity."""
+        """Move (or cast) every parameter and buffer in place, keeping object identity.
+
+        An optimizer built before the move keeps working: it recognizes its parameters'
+        new backend, device or floating dtype at its next ``step()`` (or
+        ``state_dict()``) and moves their state along, once, so the run goes on exactly
+        as if the model had always been there.  (PyTorch asks to build the optimizer
+        after ``model.to(device)``; here both orders work.)  Gradients are dropped.
+
+        Example:
+            >>> model.to("torch")                     # Adam's moments follow at opt.step()
+        """
         for t in list(self.parameters()) + list(self.buffers()):
             new = t.to(backend, dtype=dtype if _is_float_t(t) else None, device=device)
             t.array, t._bk = new.array, new._bk
@@ -263,6 +273,14 @@ class Module:
         Returns:
             ``(missing_keys, unexpected_keys)`` as PyTorch does.
         """
+        return self._prepare_load_state_dict(state_dict, strict)()
+
+    def _prepare_load_state_dict(self, state_dict, strict: bool = True):
+        """Check ``state_dict`` against this module, changing nothing; returns the
+        function that copies it in (see :mod:`portanet.io.restore`)."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: expected a mapping "
+                                 f"of names to tensors, got {type(state_dict).__name__}")
         own = OrderedDict()
         for mname, m in self.named_modules():
             skip = m.__dict__.get("_non_persistent", ())
@@ -281,7 +299,7 @@ class Module:
             if k not in state_dict:
                 continue
             src = state_dict[k]
-            shape = tuple(src.shape)
+            shape = tuple(getattr(src, "shape", ()))
             if shape != t.shape:
                 problems.append(f"{k!r}: shape {shape} in the state_dict, {t.shape} in the model")
                 continue
@@ -292,14 +310,17 @@ class Module:
                 problems.append(f"{k!r}: dtype {host.dtype.name} in the state_dict, "
                                 f"{dtype_name(t.dtype)} in the model")
                 continue
-            staged.append((t, host))
+            staged.append((t, t._bk.asarray(host, t.dtype)))
         if problems:
             raise StateDictError(
                 f"load_state_dict refused for {type(self).__name__} (the model is unchanged):\n  "
                 + "\n  ".join(problems))
-        for t, host in staged:
-            t.array = t._bk.asarray(host, t.dtype)
-        return missing, unexpected
+
+        def commit():
+            for t, arr in staged:
+                t.array = arr
+            return missing, unexpected
+        return commit
 
     # ------------------------------------------------------------------- repr
     def extra_repr(self) -> str:

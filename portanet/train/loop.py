@@ -39,7 +39,7 @@ __all__ = ["fit", "evaluate", "Trainer"]
 def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int,
         val_data: Any = None, metrics: Sequence = ("accuracy",), scheduler: Any = None,
         callbacks: Iterable[Callback] = (), progress: bool = True, batch_size: int = 32,
-        resume: str | os.PathLike | None = None) -> History:
+        resume: str | os.PathLike | None = None, terminate_on_nan: bool = True) -> History:
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
 
     Args:
@@ -63,6 +63,15 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
         resume: a full checkpoint (``ModelCheckpoint(save_weights_only=False)`` or
             ``Trainer.save_checkpoint``) to continue from, exactly as if never stopped.
             Extension beyond the usual fit signature.
+        terminate_on_nan: stop with a :class:`NonFiniteError` naming the epoch and
+            step when the loss becomes NaN or infinite (a :class:`TerminateOnNaN`
+            callback; Lightning's flag of the same name).  ``False`` trains on.  Either
+            way, checkpoints never replace a file with non-finite weights.
+
+    ``train_data`` must be iterable once per epoch: a one-shot iterator (a generator)
+    is refused when more than one epoch remains, because it would be used up by the
+    first one and the others would silently train on nothing; an epoch without any
+    batch raises ValueError.
 
     Returns:
         History with one entry per epoch: ``loss``, each metric, ``val_*`` and ``lr``.
@@ -82,5 +91,6 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
     if val_data is not None:
         val_loader = _as_loader(_dist.shard_for_evaluation(val_data), max(batch_size, 256), shuffle=False)
     trainer = Trainer(model, loss_fn, optimizer, loader, scheduler, list(callbacks), epochs,
-                      metrics=metrics, val_loader=val_loader, progress=progress)
+                      metrics=metrics, val_loader=val_loader, progress=progress,
+                      terminate_on_nan=terminate_on_nan)
     return trainer.fit(resume=resume)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, Iterable, Sequence
 
 from .. import io
@@ -36,6 +37,7 @@ from . import metrics as _metrics
 from .callbacks import Callback, _step_scheduler
 from .evaluation import _batch_values, _evaluate, _names, _split_batch, _Sums
 from .history import History
+from .terminate import NonFiniteError, TerminateOnNaN
 
 __all__ = ["Trainer"]
 
@@ -86,6 +88,8 @@ class Trainer:
         metrics: names or ``fn(output, target)``, as for :func:`fit`.
         val_loader: evaluated after every epoch into ``val_*`` logs, or ``None``.
         progress: a tqdm bar per epoch when stderr is a terminal (rank 0 only).
+        terminate_on_nan: add a :class:`TerminateOnNaN` (unless ``callbacks`` hold one):
+            a NaN or infinite loss stops training with a :class:`NonFiniteError`.
 
     Attributes:
         model, optimizer, loss_fn, scheduler, loader: as given.
@@ -105,10 +109,13 @@ class Trainer:
 
     def __init__(self, model, loss_fn, optimizer, loader, scheduler=None, callbacks: Iterable = (),
                  epochs: int = 1, *, metrics: Sequence = ("accuracy",), val_loader: Any = None,
-                 progress: bool = False):
+                 progress: bool = False, terminate_on_nan: bool = True):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.loader, self.scheduler, self.val_loader = loader, scheduler, val_loader
         self.metric_fns = [_metrics.get(m) for m in metrics]
+        callbacks = list(callbacks)
+        if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+            callbacks.append(TerminateOnNaN())
         self.callbacks = sorted(callbacks, key=lambda c: getattr(c, "_order", 0))
         self.epochs = epochs
         self.epoch = 0
@@ -120,6 +127,9 @@ class Trainer:
         self._show = _bar_enabled(progress) and self.is_global_zero
         self._after_backward = _overriding(self.callbacks, "on_after_backward")
         self._before_step = _overriding(self.callbacks, "on_before_optimizer_step")
+        self._log = _overriding(self.callbacks, "on_log")
+        self._epoch_done = True
+        self._bar = None
 
     # ------------------------------------------------------------------ the loop
     def train_step(self, batch: Any) -> tuple:
@@ -153,20 +163,35 @@ class Trainer:
         sums = _Sums()
         last = time.perf_counter()
         batch_end = self.callbacks
+        steps = 0
+        self._epoch_done = False
         for b, batch in enumerate(self.loader):
             out, target, loss = self.train_step(batch)
             n = batch[0].shape[0]                 # train_step checked the batch's form
             sums.add(_batch_values(self.metric_fns, out, target, loss), n, out._bk.xp)
+            steps = b + 1
             for cb in batch_end:
                 cb.on_batch_end(self, b, {"loss": loss, "size": n})
             if self._show:
                 bar.update(n * scale)
                 now = time.perf_counter()
                 if now - last > 0.25:  # reading the sums back syncs a GPU: only a few times a second
-                    bar.set_postfix_str(_fmt(sums.means()), refresh=False)   # rank 0's own so far
+                    running = sums.means()                # rank 0's own so far
+                    bar.set_postfix_str(_fmt(running), refresh=False)
                     last = now
+                    if self.world_size == 1:              # one rank alone must not stop
+                        for fn in self._log:
+                            fn(self, epoch, steps, running)
+        if steps == 0 and self.world_size == 1:
+            raise ValueError(f"fit: epoch {epoch} got no batch from the training data (an exhausted "
+                             "iterator, an empty dataset, or drop_last=True with fewer samples than "
+                             "batch_size): nothing would be trained")
         names = _names(self.loss_fn, self.metric_fns) if self._reduce is not None else None
-        return sums.means(self._reduce, names)
+        logs = sums.means(self._reduce, names)
+        self._epoch_done = True
+        for fn in self._log:
+            fn(self, epoch, steps, logs)
+        return logs
 
     def validate(self) -> dict:
         """Loss and metrics on the validation loader (reduced over ranks), as ``val_*`` logs."""
@@ -183,8 +208,29 @@ class Trainer:
         """
         if resume is not None:
             self.restore(resume)
+        if self.epochs - self.epoch > 1 and isinstance(self.loader, Iterator):
+            raise TypeError(
+                f"fit: the training data is a one-shot iterator ({type(self.loader).__name__}): it "
+                f"would be used up by the first epoch and the other {self.epochs - self.epoch - 1} "
+                "would train on nothing. Pass a DataLoader, a Dataset, a tuple (x, y), or an object "
+                "whose __iter__ starts over (e.g. a class whose __iter__ calls your generator "
+                "function); or train one epoch per call")
         for cb in self.callbacks:
             cb.on_train_begin(self)
+        try:
+            self._run_epochs()
+        except NonFiniteError as e:   # TerminateOnNaN: let callbacks finish, then tell
+            if self._bar is not None:
+                self._bar.close()
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+            e.history = self.history
+            raise
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self.history
+
+    def _run_epochs(self) -> None:
         opt = self.optimizer
         for epoch in range(self.epoch + 1, self.epochs + 1):
             for cb in self.callbacks:
@@ -204,58 +250,74 @@ class Trainer:
             if self._show:
                 self._bar.set_postfix_str(_fmt(logs))
             self._bar.close()
+            self._bar = None
             if self.stop_training:
                 break
-        for cb in self.callbacks:
-            cb.on_train_end(self)
-        return self.history
 
     # ------------------------------------------------------------ checkpoints
     def _stateful(self) -> list:
-        return [(i, c) for i, c in enumerate(self.callbacks) if hasattr(c, "state_dict")]
+        # numbered among the callbacks with state only, so that adding a stateless one
+        # (TerminateOnNaN, a LambdaCallback) does not change which state goes where
+        return list(enumerate(c for c in self.callbacks if hasattr(c, "state_dict")))
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Write the whole training state to ``path``; ``fit(..., resume=path)`` continues it.
 
         Under MPI only rank 0 writes (every rank holds the same state); the others
         return at once.  A :class:`~portanet.distributed.DistributedDataParallel` model
-        is saved unwrapped, so the file also resumes a single-process run.
+        is saved unwrapped, so the file also resumes a single-process run.  A state
+        whose weights or optimizer state hold NaN or infinity is refused
+        (:class:`NonFiniteError`) and any previous file is left as it was: a resume
+        point is never replaced by a diverged one.
         """
         if not self.is_global_zero:
             return
         loader = self.loader if hasattr(self.loader, "state_dict") else None
         io.save_checkpoint(path, model=_dist.unwrap(self.model), optimizer=self.optimizer,
                            scheduler=self.scheduler, loader=loader, epoch=self.epoch,
-                           history=self.history.state_dict(),
+                           history=self.history.state_dict(), check_finite=True,
                            callbacks={str(i): c.state_dict() for i, c in self._stateful()})
 
     def restore(self, path: str | os.PathLike) -> None:
         """Load a checkpoint written by :meth:`save_checkpoint` into every object of this run.
 
+        All or nothing: the model, optimizer, scheduler, loader (and its sampler),
+        callbacks, history, epoch and random stream are each checked against the file
+        before any of them changes, so a refusal leaves the run exactly as it was.
         Under MPI every rank reads the same file.  A run with another number of ranks
         resumes only if its loader divides the data the same way (same global batch,
-        same padded epoch); the loader's ``load_state_dict`` says otherwise.
+        same padded epoch); the loader's check says otherwise.
         """
         from .. import random as _random
-        state = io.load_checkpoint(path)
+        who = "fit(resume=...)"
+        state = io.read_checkpoint(path, who)
         saved = state.get("callbacks", {})
         mine = {str(i): c for i, c in self._stateful()}
         if set(saved) != set(mine):
-            raise ValueError(f"fit(resume=...): the checkpoint holds the state of {len(saved)} "
+            raise ValueError(f"{who}: the checkpoint holds the state of {len(saved)} "
                              f"callbacks with state, this run has {len(mine)}; pass the same callbacks")
         if (self.scheduler is None) != ("scheduler" not in state):
-            raise ValueError("fit(resume=...): the checkpoint was written "
+            raise ValueError(f"{who}: the checkpoint was written "
                              f"{'with' if 'scheduler' in state else 'without'} a scheduler, "
                              f"this run has {'one' if self.scheduler is not None else 'none'}")
+        absent = [k for k in ("model", "optimizer", "history", "epoch", "rng") if k not in state]
+        if absent:
+            raise io.CheckpointError(f"{who}: {os.fspath(path)!r} holds no {', '.join(absent)}: it "
+                                     "was not written by Trainer.save_checkpoint / ModelCheckpoint")
+        try:
+            epoch = int(state["epoch"])
+        except (TypeError, ValueError):
+            raise io.CheckpointError(f"{who}: the epoch {state['epoch']!r} in {os.fspath(path)!r} "
+                                     "is not an integer") from None
+        parts = []
         if "loader" in state and hasattr(self.loader, "load_state_dict"):
-            self.loader.load_state_dict(state["loader"])   # first: it refuses another division
-        _dist.unwrap(self.model).load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+            parts.append(("loader", self.loader, state["loader"]))
+        parts += [("model", _dist.unwrap(self.model), state["model"]),
+                  ("optimizer", self.optimizer, state["optimizer"])]
         if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        for k, c in mine.items():
-            c.load_state_dict(saved[k])
-        self.history.load_state_dict(state["history"])
-        self.epoch = int(state["epoch"])
-        _random.set_rng_state(state["rng"])
-
+            parts.append(("scheduler", self.scheduler, state["scheduler"]))
+        parts += [(f"callback {type(c).__name__}", c, saved[k]) for k, c in mine.items()]
+        parts += [("history", self.history, state["history"]),
+                  ("random stream", _random.default_generator, state["rng"])]
+        io.restore_all(parts, who)
+        self.epoch = epoch

@@ -143,6 +143,9 @@ for _ in range(STEPS):                              # step 3 is local: replicas 
     opt2.step()
 w = pn.distributed.all_gather_object(weights(model2))
 assert not np.allclose(w[0][0], w[1][0])
+opt2.local_step = 0                                 # restores through LocalSGD's own checks
+pn.io.restore_all([("optimizer", opt2, opt.state_dict())], "check_ddp")
+assert opt2.local_step == STEPS
 ok("local SGD k=1 equals synchronous SGD")
 
 # --- broadcast_parameters, collectives ------------------------------------------------

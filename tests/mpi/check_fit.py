@@ -3,6 +3,7 @@
     python check_fit.py train OUT       # 2 epochs, a full checkpoint after each
     python check_fit.py resume OUT CKPT # continue CKPT until epoch 2
     python check_fit.py mismatch OUT CKPT BATCH  # resume with another global batch: refused
+    python check_fit.py nan OUT         # rank 1's loss turns NaN in epoch 2: every rank stops
 
 The global batch is 16 whatever the number of ranks (16 / ranks per rank), so one rank
 and two ranks see the same global batches; rank 0 writes ``OUT/result.npz`` (history
@@ -44,11 +45,32 @@ loader = pn.data.DataLoader(train_set, batch_size=batch, sampler=sampler)
 callbacks = [pn.train.EarlyStopping(monitor="val_loss", patience=10),
              pn.train.ModelCheckpoint(os.path.join(out, "ep{epoch}.safetensors"))]
 resume = sys.argv[3] if mode in ("resume", "mismatch") else None
+loss_fn = F.cross_entropy
+if mode == "nan":
+    import types
+    import portanet.train.trainer as _trainer
+    ticks = iter(range(10**9))       # a progress-bar refresh (a read of rank 0 alone) every step
+    _trainer.time = types.SimpleNamespace(perf_counter=lambda: float(next(ticks)))
+    calls = [0]
+
+    def loss_fn(out, target):        # NaN on rank 1 only, at epoch 2 step 2: call 7 (an epoch is
+        calls[0] += 1                # 4 training steps and 1 validation batch)
+        value = F.cross_entropy(out, target)
+        return value * float("nan") if RANK == 1 and calls[0] == 7 else value
 fake = TTY()
 real_stderr, sys.stderr = sys.stderr, fake
 try:
-    history = pn.train.fit(model, F.cross_entropy, opt, loader, 2, callbacks=callbacks, resume=resume,
+    history = pn.train.fit(model, loss_fn, opt, loader, 2, callbacks=callbacks, resume=resume,
                            val_data=(data.x_test.astype(np.float64), data.y_test), progress=True)
+except pn.train.NonFiniteError as e:
+    sys.stderr = real_stderr
+    assert mode == "nan", e
+    stops = pn.distributed.all_gather_object((e.epoch, e.step, e.history.epoch))
+    assert saves == (["save_checkpoint"] if RANK == 0 else []), saves    # epoch 1's only
+    assert sorted(os.listdir(out)) == ["ep1.safetensors"], os.listdir(out)
+    if RANK == 0:
+        print(f"stopped: {stops}", flush=True)
+    sys.exit(0)
 except ValueError as e:
     sys.stderr = real_stderr
     if mode != "mismatch":
@@ -57,7 +79,7 @@ except ValueError as e:
         print("refused:", e, flush=True)
     sys.exit(0)
 sys.stderr = real_stderr
-assert mode != "mismatch", "a resume with another division of the data was accepted"
+assert mode not in ("mismatch", "nan"), f"{mode}: fit did not refuse"
 
 everyone = pn.distributed.all_gather_object((history.history, fake.getvalue(), saves))
 for h, _, _ in everyone:
