@@ -31,6 +31,7 @@ import numpy as np
 
 from .autograd.tensor import Tensor
 from .backend import get_backend, to_numpy
+from .nn.parameter import is_lazy
 
 __all__ = ["save", "load", "save_checkpoint", "load_checkpoint", "CheckpointError"]
 
@@ -94,6 +95,9 @@ def save(obj: dict, path: str | os.PathLike, metadata: dict | None = None) -> No
     for k, v in obj.items():
         if not isinstance(k, str):
             raise TypeError(f"pn.save: keys must be strings, got {k!r}")
+        if is_lazy(v):   # PyTorch pickles the placeholder; safetensors holds only values
+            raise ValueError(f"pn.save: {k!r} is an uninitialized parameter of a lazy module; "
+                             "run one forward pass (a dry run) before saving")
         if not _is_array(v):
             raise TypeError(f"pn.save: value for {k!r} is a {type(v).__name__}, not a tensor "
                             "(use pn.save_checkpoint for nested or non-tensor values)")
