@@ -143,13 +143,19 @@ def _arrays(blob: bytes, path: Any) -> dict:
                               f"(truncated or corrupt): {e}") from None
 
 
-def load(path: str | os.PathLike) -> dict:
+def load(path: str | os.PathLike, map_location: Any = None, *, weights_only: bool = True) -> dict:
     """Read a safetensors file into ``{name: host NumPy array}``.
 
     Nothing in the file is executed; pickles, zip archives (``.npz``, PyTorch ``.pt``)
     and corrupt or truncated files are refused with a :class:`CheckpointError` that says
     what the file looks like.  A :func:`save_checkpoint` file loads too, flat, with its
     dotted names.
+
+    Args:
+        map_location, weights_only: accepted so that ``torch.load(PATH, weights_only=True)``
+            and ``map_location="cpu"`` run unchanged; the arrays are always host arrays
+            (``load_state_dict`` moves them to the model's backend) and nothing but
+            tensors is ever read, whatever ``weights_only`` says.
 
     Example:
         >>> model.load_state_dict(pn.load("model.safetensors"))
