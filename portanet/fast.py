@@ -1,16 +1,28 @@
 """Optional backend-specific fast paths, registered per namespace.
 
 Core ops call :func:`lookup` and fall back to their generic Array API code when it
-returns ``None``.  Each fast path here is proven equal to the generic one by a test
-(``tests/test_fast_paths.py``).  This is the one module below ``io``/``data`` that
-names array libraries directly.
+returns ``None`` (or when the path declines, returning ``None``/``False``).  Each fast
+path is proven equal to the generic one by a test (``tests/test_fast_paths.py``,
+``tests/test_kernels_*.py``).  This module and ``portanet/kernels`` are the only ones
+below ``io``/``data`` that name array libraries directly.
+
+NumPy's paths: ``index_add`` (np.add.at), ``relu_backward``, ``conv2d`` (stride-1
+convolution as shifted-row GEMMs), ``optim.sgd`` (in-place NumPy); with numba installed
+also ``max_pool2d``, ``avg_pool2d`` and ``optim.<rule>`` for every optimizer (one fused
+loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out.
 
 Example:
     >>> lookup(numpy, "index_add")  # np.add.at-based scatter-add
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
+import sys
 from typing import Any, Callable
+
+from .kernels import NUMBA_MIN_SIZE
 
 _REGISTRY: dict[int, dict[str, Callable]] = {}
 _DISABLED = [False]
@@ -55,7 +67,72 @@ def _numpy_paths() -> dict[str, Callable]:
         np.add.at(out, idx, values)
         return out
 
-    return {"index_add": index_add}
+    def relu_backward(y, g):
+        # the mask multiplies as booleans (True -> 1.0): the same products as the generic
+        # ``g * astype(y > 0)``, without its full-size float copy of the mask (np.where
+        # would drop that too, but measured 10x slower than the product here)
+        return np.multiply(g, y > 0)
+
+    from .kernels.numpy_conv import conv2d
+    from .kernels.numpy_optim import make_sgd
+
+    paths = {"index_add": index_add, "relu_backward": relu_backward, "conv2d": conv2d,
+             **_numba_rules()}
+    # SGD has a NumPy path of its own (small arrays, or no numba), numba's loop inside it
+    paths["optim.sgd"] = make_sgd(paths.get("optim.sgd"))
+    return paths
+
+
+def _importable(name: str) -> bool:
+    """Whether ``name`` could be imported, without importing it (numba takes 0.3 s)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules[name] is None (blocked)
+        return False
+
+
+def _numba_rules() -> dict[str, Callable]:
+    """numba kernels, when numba is installed: fused optimizer updates and 2-D pooling.
+
+    numba (0.3-1 s to import, plus its compiled-kernel cache) is imported only once an
+    array of ``NUMBA_MIN_SIZE`` elements or more reaches one of these paths, or once
+    something else has imported it: a small model (and most of the test suite) keeps
+    the generic code and starts fast, a large one pays the import once and then takes
+    the fused paths for every array.  If the import fails (a broken numba), every
+    path declines and the generic code runs.  ``PORTANET_NUMBA=0`` turns them off.
+    """
+    if os.environ.get("PORTANET_NUMBA", "1") == "0" or not _importable("numba"):
+        return {}
+    from .kernels import OPTIM_RULES
+    rules = {name: _lazy("portanet.kernels.numba_optim", attr) for name, attr in OPTIM_RULES.items()}
+    rules["max_pool2d"] = _lazy("portanet.kernels.numba_pool", "max_pool2d")
+    rules["avg_pool2d"] = _lazy("portanet.kernels.numba_pool", "avg_pool2d")
+    return rules
+
+
+def _lazy(module: str, attr: str) -> Callable:
+    """A stand-in for ``module.attr`` that imports it at its first worthwhile call.
+
+    The first argument of every call is the array the kernel works on; until the
+    module is imported, calls with a small one decline (return ``None``).
+    """
+    box: list = []
+
+    def call(*args):
+        if not box:
+            if "numba" not in sys.modules and getattr(args[0], "size", 0) < NUMBA_MIN_SIZE:
+                return None
+            try:
+                box.append(getattr(importlib.import_module(module), attr))
+            except ImportError:
+                box.append(_declined)
+        return box[0](*args)
+    call.__name__ = attr
+    return call
+
+
+def _declined(*args) -> None:
+    return None  # falsy: "not handled", for optimizer rules and kernels alike
 
 
 def _torch_paths() -> dict[str, Callable]:
