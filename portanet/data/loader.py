@@ -17,44 +17,24 @@ import numpy as np
 
 from .. import random as _random
 from .._staging import stager
-from ..autograd.tensor import Tensor, _wrap
 from ..backend import get_backend
+from .collate import default_collate, fetch, finish
 from .dataset import Dataset
 
 __all__ = ["DataLoader", "default_collate"]
 
-
-def _to_tensor(host: Any, bk) -> Tensor:
-    # a fresh host array from fancy indexing: hand it over without a second copy
-    return _wrap(bk.asarray(np.asarray(host)), bk, False)
+_M64 = 0xFFFFFFFFFFFFFFFF
 
 
-def default_collate(samples: list) -> Any:
-    """Stack a list of samples field by field into host arrays, then one Tensor per field.
-
-    A sample may be a tuple/list (``(x, y)``), a dict, or a single array or number.
-
-    Example:
-        >>> xb, yb = pn.data.default_collate([(np.ones(3), 0), (np.zeros(3), 1)])
-    """
-    return _collated_to_tensors(_stack(samples), get_backend())
-
-
-def _stack(samples: list) -> Any:
-    first = samples[0]
-    if isinstance(first, (tuple, list)):
-        return tuple(np.stack([np.asarray(s[i]) for s in samples]) for i in range(len(first)))
-    if isinstance(first, dict):
-        return {k: np.stack([np.asarray(s[k]) for s in samples]) for k in first}
-    return np.stack([np.asarray(s) for s in samples])
-
-
-def _collated_to_tensors(batch: Any, bk) -> Any:
-    if isinstance(batch, tuple):
-        return tuple(_to_tensor(a, bk) for a in batch)
-    if isinstance(batch, dict):
-        return {k: _to_tensor(a, bk) for k, a in batch.items()}
-    return _to_tensor(batch, bk)
+def _mix(*values: int) -> int:
+    """A 63-bit seed from integers (SplitMix64 steps): the workers' base seed."""
+    z = 0
+    for v in values:
+        z = (z ^ (int(v) & _M64)) + 0x9E3779B97F4A7C15 & _M64
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & _M64
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB & _M64
+        z ^= z >> 31
+    return z >> 1
 
 
 class DataLoader:
@@ -72,6 +52,33 @@ class DataLoader:
         sampler: an iterable of dataset indices with ``len()`` that decides each
             epoch's order instead (e.g. :class:`DistributedSampler`); it excludes
             ``shuffle``, as in PyTorch.
+        num_workers: worker processes that fetch and collate batches ahead of the
+            training loop (0: in the main process).  The batches and their order are
+            the same as without workers; see :mod:`portanet.data.multiprocess` for the
+            start method and the shutdown rules.
+        prefetch_factor: batches in flight per worker (default 2 with workers; only
+            with ``num_workers > 0``, as in PyTorch).
+        persistent_workers: keep the workers between epochs (the dataset copy in each
+            worker then keeps its state too).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after its
+            random streams are seeded (``random``, ``numpy.random``, ``pn.random``, with
+            the seed in :func:`get_worker_info`).
+        timeout: seconds to wait for a batch from the workers (0: forever); then a
+            ``RuntimeError``.
+        multiprocessing_context: ``None`` (fork where the platform has it), a start
+            method name or a ``multiprocessing`` context.
+        pin_memory, pin_memory_device: accepted for PyTorch's scripts and ignored: on
+            NumPy, torch-CPU and array_api_strict there is no device copy to speed up;
+            on CuPy pinned (page-locked) host staging buffers would be the meaning,
+            not implemented yet (batches go through an ordinary host copy).
+
+    Workers compute on the host only: their current backend is NumPy, Tensors that a
+    dataset or ``collate_fn`` makes there travel back as host arrays and become
+    Tensors of the main process's backend, which does the one transfer per field.
+    Random numbers drawn inside a dataset differ with and without workers (each worker
+    has its own seeded streams, as in PyTorch); the workers' seeds derive from the
+    loader's stream position and epoch without drawing from it, so the main process's
+    random stream (initialization, dropout) is the same with and without workers.
 
     The loader's position is saved by :meth:`state_dict` (epochs started, batches taken,
     the stream state the current epoch's permutation came from); after
@@ -88,9 +95,23 @@ class DataLoader:
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, collate_fn: Callable[[list], Any] | None = None,
-                 seed: int | None = None, sampler: Any = None):
+                 seed: int | None = None, sampler: Any = None, *, num_workers: int = 0,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 worker_init_fn: Callable[[int], None] | None = None, timeout: float = 0,
+                 multiprocessing_context: Any = None, pin_memory: bool = False,
+                 pin_memory_device: str = ""):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
+        self._check_workers(num_workers, prefetch_factor, persistent_workers, timeout, worker_init_fn)
+        self.num_workers = num_workers
+        self.prefetch_factor = 2 if num_workers and prefetch_factor is None else prefetch_factor
+        self.persistent_workers, self.timeout = bool(persistent_workers), timeout
+        self.worker_init_fn, self.multiprocessing_context = worker_init_fn, multiprocessing_context
+        if num_workers:   # a bad name or context fails here, not in the first epoch
+            from .multiprocess import context
+            context(multiprocessing_context)
+        self.pin_memory, self.pin_memory_device = bool(pin_memory), pin_memory_device
+        self._pool = None     # the persistent workers
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if sampler is not None and not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
@@ -145,21 +166,66 @@ class DataLoader:
         self._in_epoch = True
         return self._batches(order, start, n, bs)
 
-    def _batches(self, order, start: int, n: int, bs: int) -> Iterator:
-        bk = get_backend()
-        getitems = getattr(self.dataset, "__getitems__", None)
+    @staticmethod
+    def _check_workers(num_workers, prefetch_factor, persistent_workers, timeout, worker_init_fn):
+        """PyTorch's checks and wording for the worker arguments."""
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
+                             f"multiprocessing. (got num_workers={num_workers!r})")
+        if not isinstance(timeout, (int, float)) or timeout < 0:
+            raise ValueError(f"timeout option should be non-negative (got timeout={timeout!r})")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             f"prefetch_factor to None. (got prefetch_factor={prefetch_factor!r})")
+        if prefetch_factor is not None and (isinstance(prefetch_factor, bool) or
+                                            not isinstance(prefetch_factor, int) or prefetch_factor < 1):
+            raise ValueError(f"prefetch_factor option should be a positive integer, got {prefetch_factor!r}")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if worker_init_fn is not None and not callable(worker_init_fn):
+            raise TypeError(f"DataLoader: worker_init_fn must be callable, got {type(worker_init_fn).__name__}")
+
+    def _tasks(self, order, start: int, n: int, bs: int):
         for b in range(start, len(self)):
-            idx = order[b * bs:(b + 1) * bs] if order is not None else np.arange(b * bs, min(n, (b + 1) * bs))
+            yield b, (order[b * bs:(b + 1) * bs] if order is not None
+                      else np.arange(b * bs, min(n, (b + 1) * bs)))
+
+    def _batches(self, order, start: int, n: int, bs: int) -> Iterator:
+        if self.num_workers:
+            yield from self._worker_batches(order, start, n, bs)
+            return
+        bk = get_backend()
+        for b, idx in self._tasks(order, start, n, bs):
             self._taken = b + 1
-            if self.collate_fn is not None:
-                yield self.collate_fn([self.dataset[int(i)] for i in idx])
-            elif getitems is not None:
-                batch = getitems(idx)
-                yield (_collated_to_tensors(batch, bk) if isinstance(batch, (tuple, dict, np.ndarray))
-                       else _collated_to_tensors(_stack(batch), bk))
-            else:
-                yield _collated_to_tensors(_stack([self.dataset[int(i)] for i in idx]), bk)
+            batch = fetch(self.dataset, idx, self.collate_fn)
+            yield batch if self.collate_fn is not None else finish(batch, None, bk)
         self._in_epoch = False
+
+    def _worker_batches(self, order, start: int, n: int, bs: int) -> Iterator:
+        from .multiprocess import WorkerPool
+        bk = get_backend()
+        pool = self._pool
+        if pool is None or not pool.alive:
+            gen = self._gen()
+            pool = WorkerPool(self, fetch, _mix(gen.seed, gen.offset, self.epoch))
+            if self.persistent_workers:
+                self._pool = pool
+        b = start
+        try:
+            for host in pool.run(self._tasks(order, start, n, bs)):
+                b += 1
+                self._taken = b
+                yield finish(host, self.collate_fn, bk)
+            self._in_epoch = False
+        except GeneratorExit:  # the loop was left early: persistent workers stay
+            raise
+        except BaseException:
+            pool.shutdown()    # a worker error or a timeout: never reuse these workers
+            raise
+        finally:
+            if not self.persistent_workers:
+                pool.shutdown()
 
     def state_dict(self) -> dict:
         """The loader's position: plain Python values, for a training checkpoint.

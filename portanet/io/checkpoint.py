@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autograd.tensor import Tensor
 from ..backend import get_backend, to_numpy
+from ..nn.parameter import is_lazy
 from .files import write_like_open
 from .format import CheckpointError, TensorFile, encode_header, write_tensors
 from .restore import restore_all
@@ -89,6 +90,9 @@ def save(obj: dict, path: str | os.PathLike, metadata: dict | None = None, *,
     for k, v in obj.items():
         if not isinstance(k, str):
             raise TypeError(f"pn.save: keys must be strings, got {k!r}")
+        if is_lazy(v):   # PyTorch pickles the placeholder; safetensors holds only values
+            raise ValueError(f"pn.save: {k!r} is an uninitialized parameter of a lazy module; "
+                             "run one forward pass (a dry run) before saving")
         if not _is_array(v):
             raise TypeError(f"pn.save: value for {k!r} is a {type(v).__name__}, not a tensor "
                             "(use pn.save_checkpoint for nested or non-tensor values)")
@@ -97,7 +101,7 @@ def save(obj: dict, path: str | os.PathLike, metadata: dict | None = None, *,
                           for k, v in (metadata or {}).items()}, "pn.save", check_finite)
 
 
-def load(path: str | os.PathLike) -> dict:
+def load(path: str | os.PathLike, map_location: Any = None, *, weights_only: bool = True) -> dict:
     """Read a safetensors file into ``{name: host NumPy array}``.
 
     Nothing in the file is executed; pickles (every protocol), zip archives (``.npz``,
@@ -106,6 +110,12 @@ def load(path: str | os.PathLike) -> dict:
     (written by PyTorch or JAX) come back as float32, exactly.  Each tensor is read
     straight into its array: memory peaks at about the file's size.  A
     :func:`save_checkpoint` file loads too, flat, with its dotted names.
+
+    Args:
+        map_location, weights_only: accepted so that ``torch.load(PATH, weights_only=True)``
+            and ``map_location="cpu"`` run unchanged; the arrays are always host arrays
+            (``load_state_dict`` moves them to the model's backend) and nothing but
+            tensors is ever read, whatever ``weights_only`` says.
 
     Example:
         >>> model.load_state_dict(pn.load("model.safetensors"))

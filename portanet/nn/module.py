@@ -5,9 +5,9 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from ..autograd.hooks import RemovableHandle
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, _as_backend
 from ..backend import dtype_name, to_numpy
-from .parameter import Parameter
+from .parameter import Parameter, is_lazy
 
 __all__ = ["Module", "StateDictError"]
 
@@ -240,6 +240,11 @@ class Module:
             >>> model.to("torch")                     # Adam's moments follow at opt.step()
         """
         for t in list(self.parameters()) + list(self.buffers()):
+            if is_lazy(t):   # a lazy module before its first call: keep the target for later
+                bk = t._bk if backend is None and device is None else _as_backend(
+                    backend if backend is not None else t._bk, device)
+                t._placeholder_to(bk, dtype if _is_float_t(t) else None)
+                continue
             new = t.to(backend, dtype=dtype if _is_float_t(t) else None, device=device)
             t.array, t._bk = new.array, new._bk
             t.grad = None
@@ -299,7 +304,20 @@ class Module:
             if k not in state_dict:
                 continue
             src = state_dict[k]
+            if is_lazy(src):
+                if not is_lazy(t):
+                    problems.append(f"{k!r}: the state_dict holds an uninitialized parameter (a lazy "
+                                    f"module that never ran forward), the model one of shape {t.shape}")
+                continue   # both uninitialized: nothing to load, as in PyTorch
             shape = tuple(getattr(src, "shape", ()))
+            if is_lazy(t):   # PyTorch's lazy load hook: take the loaded shape
+                host = to_numpy(src).copy()
+                if _kind(host.dtype.name) != _kind(dtype_name(t.dtype)):
+                    problems.append(f"{k!r}: dtype {host.dtype.name} in the state_dict, "
+                                    f"{dtype_name(t.dtype)} in the model")
+                else:
+                    staged.append((t, host))   # materialized at commit
+                continue
             if shape != t.shape:
                 problems.append(f"{k!r}: shape {shape} in the state_dict, {t.shape} in the model")
                 continue
@@ -318,6 +336,9 @@ class Module:
 
         def commit():
             for t, arr in staged:
+                if is_lazy(t):
+                    t.materialize(arr.shape)
+                    arr = t._bk.asarray(arr, t.dtype)
                 t.array = arr
             return missing, unexpected
         return commit

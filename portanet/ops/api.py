@@ -321,7 +321,13 @@ def _axis(axis, dim):
 
 
 def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them)."""
+    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them).
+
+    A bool tensor sums to an int64 count, as in PyTorch (``(pred == y).sum()``); the
+    Array API refuses bool in ``sum``.
+    """
+    if a.array.dtype == a._bk.xp.bool:
+        a = _wrap(a._bk.xp.astype(a.array, a._bk.xp.int64), a._bk, False)
     return R.Sum.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
 
 
