@@ -171,3 +171,43 @@ def test_assert_close_tolerance_follows_dtype():
     with pytest.raises(AssertionError):
         pn.testing.assert_close(x64, np.array([1.0 + 1e-7]))   # float64: tight
     pn.testing.assert_close(pn.tensor([1.0]), np.array([1.0 + 1e-7]))  # float32: 1e-5 rel
+
+
+DEVICE_TESTS = """
+import portanet as pn
+
+def test_device(backend):
+    x = pn.ones(2)
+    assert x.backend is backend
+    if backend.name == "array_api_strict":
+        assert "device1" in str(backend.device) and "device1" in str(x.array.device)
+
+@pytest.mark.skip_backends("array_api_strict")
+def test_marks_match_the_name_part(backend):
+    assert backend.name == "numpy"
+"""
+
+
+def test_a_backend_may_name_its_device(pytester):
+    pytester.makepyfile(test_user="import pytest\n" + DEVICE_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v",
+                                "--portanet-backends=numpy,array_api_strict:device1")
+    out = _outcomes(result)
+    assert out["test_device[array_api_strict:device1]"] == "PASSED"
+    assert out["test_marks_match_the_name_part[array_api_strict:device1]"] == "SKIPPED"
+    result.assert_outcomes(passed=3, skipped=1)
+
+
+def test_portanet_device_gives_the_default_backend_its_device(pytester, monkeypatch):
+    monkeypatch.setenv("PORTANET_BACKEND", "array_api_strict")
+    monkeypatch.setenv("PORTANET_DEVICE", "device1")
+    pytester.makepyfile(test_user="import pytest\n" + DEVICE_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v", "--portanet-backends=array_api_strict")
+    assert _outcomes(result)["test_device[array_api_strict:device1]"] == "PASSED"
+
+
+def test_an_unknown_device_is_a_usage_error(pytester):
+    pytester.makepyfile(test_user="import pytest\n" + DEVICE_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--portanet-backends=array_api_strict:device9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--portanet-backends: array_api_strict:device9:*"])

@@ -39,8 +39,8 @@ BLOCKED: dict[str, tuple[str, str]] = {
     "polynomial_autograd": (r"AttributeError: module 'portanet' has no attribute 'float'",
                             "torch.float (then torch.device, linspace/randn(device=, dtype=), "
                             "a -= ... in place)"),
-    "blitz_neural_networks": (r"AttributeError: '\w+' object has no attribute 'next_functions'",
-                              "grad_fn.next_functions (then Tensor.sub_ through .data)"),
+    "blitz_neural_networks": (r"AttributeError: 'Tensor' object has no attribute 'sub_'",
+                              "Tensor.sub_ through .data"),
     "blitz_cifar10": (r"ValueError: too many values to unpack \(expected 2\)",
                       "_, predicted = torch.max(outputs, 1) (values only; then torch.device, "
                       "torch.cuda)"),

@@ -45,8 +45,10 @@ def test_sine_gru(backend, tmp_path):
 
 def test_names_rnn_learns():
     """A full (short) run learns: far above chance (1/8) on held-out surnames."""
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "names_rnn.py"), "--epochs", "5"],
-                         capture_output=True, text=True, timeout=120, check=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "names_rnn.py"), "--epochs", "5"],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
     acc = float(out.split("test accuracy ")[-1].split()[0])
     assert acc > 0.5, out

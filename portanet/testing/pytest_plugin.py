@@ -21,7 +21,9 @@ Markers (declared here once):
 
 Example:
     import portanet as pn
-    import pytest
+    import os
+
+import pytest
 
     def test_double(backend):
         x = pn.tensor([1.0, 2.0])
@@ -34,6 +36,8 @@ Example:
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 _PARAM = "_portanet_backend_name"
@@ -44,8 +48,10 @@ _MARKERS = ("skip_backends", "xfail_backends")
 def pytest_addoption(parser):
     group = parser.getgroup("portanet")
     group.addoption("--portanet-backends", action="store", default=None,
-                    help="comma-separated portanet backends to test, e.g. numpy,cupy "
-                         "(default: every available one)")
+                    help="comma-separated portanet backends to test, each optionally with a "
+                         "device: numpy,cupy,torch:cuda,array_api_strict:device1 "
+                         "(default: every available one; PORTANET_DEVICE gives the device of "
+                         "the backend PORTANET_BACKEND names)")
 
 
 def pytest_configure(config):
@@ -68,27 +74,52 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(f"portanet backends: {', '.join(config.stash[_SELECTED])}")
 
 
+def _split(spec: str) -> tuple[str, str | None]:
+    """``"torch:cuda"`` -> ``("torch", "cuda")``; ``"numpy"`` -> ``("numpy", None)``."""
+    name, _, device = spec.partition(":")
+    return name, (device or None)
+
+
+def _default_device(name: str) -> str | None:
+    """PORTANET_DEVICE applies to the backend PORTANET_BACKEND names (the process default)."""
+    if os.environ.get("PORTANET_DEVICE") and os.environ.get("PORTANET_BACKEND", "numpy") == name:
+        return os.environ["PORTANET_DEVICE"]
+    return None
+
+
 def _selected(config) -> list[str]:
-    """The backends to run: the option's list (checked) or every available backend."""
+    """The backends to run, as ``name`` or ``name:device`` specs: the option's list
+    (checked, each device opened once) or every available backend."""
     if _SELECTED in config.stash:
         return config.stash[_SELECTED]
     from portanet.backend import KNOWN_BACKENDS, available_backends
     avail = available_backends()
     opt = config.getoption("--portanet-backends")
     if not opt:
-        names = avail
+        specs = list(avail)
     else:
-        names = [n.strip().lower().replace("-", "_") for n in opt.split(",") if n.strip()]
-        unknown = [n for n in names if n not in KNOWN_BACKENDS]
-        if unknown:
-            raise pytest.UsageError(f"--portanet-backends: unknown backend {', '.join(unknown)}; "
-                                    f"known: {', '.join(KNOWN_BACKENDS)}")
-        missing = [n for n in names if n not in avail]
-        if missing:
-            raise pytest.UsageError(f"--portanet-backends: not available here: {', '.join(missing)} "
-                                    f"(available: {', '.join(avail)})")
-    config.stash[_SELECTED] = names
-    return names
+        specs = [n.strip().lower().replace("-", "_") for n in opt.split(",") if n.strip()]
+    specs = [s if ":" in s or not _default_device(s) else f"{s}:{_default_device(s)}" for s in specs]
+    names = [_split(s)[0] for s in specs]
+    unknown = [n for n in names if n not in KNOWN_BACKENDS]
+    if unknown:
+        raise pytest.UsageError(f"--portanet-backends: unknown backend {', '.join(unknown)}; "
+                                f"known: {', '.join(KNOWN_BACKENDS)}")
+    missing = [n for n in names if n not in avail]
+    if missing:
+        raise pytest.UsageError(f"--portanet-backends: not available here: {', '.join(missing)} "
+                                f"(available: {', '.join(avail)})")
+    for spec in specs:
+        name, device = _split(spec)
+        if device is not None:
+            import portanet as pn
+            try:
+                with pn.use_backend(name, device):
+                    pass
+            except Exception as e:  # an unknown device: a usage error, not 1000 test errors
+                raise pytest.UsageError(f"--portanet-backends: {spec}: {e}") from e
+    config.stash[_SELECTED] = specs
+    return specs
 
 
 def pytest_generate_tests(metafunc):
@@ -113,9 +144,10 @@ def pytest_collection_modifyitems(config, items):
                         f"{'unknown backend ' + ', '.join(map(repr, bad)) if bad else 'no backend named'}; "
                         f"known: {', '.join(KNOWN_BACKENDS)}")
         callspec = getattr(item, "callspec", None)
-        name = callspec.params.get(_PARAM) if callspec is not None else None
-        if name is None:
+        spec = callspec.params.get(_PARAM) if callspec is not None else None
+        if spec is None:
             continue
+        name = _split(spec)[0]
         for mark in item.iter_markers("skip_backends"):
             if name in mark.args:
                 item.add_marker(pytest.mark.skip(reason=mark.kwargs.get("reason") or f"skipped on {name}"))
@@ -129,7 +161,7 @@ def pytest_collection_modifyitems(config, items):
 def backend(_portanet_backend_name):
     """The current backend for this test (a :class:`portanet.Backend`), seeded with 0."""
     import portanet as pn
-    with pn.use_backend(_portanet_backend_name) as bk:
+    with pn.use_backend(*_split(_portanet_backend_name)) as bk:
         state = pn.random.get_rng_state()
         pn.manual_seed(0)
         try:
