@@ -6,10 +6,15 @@ path is proven equal to the generic one by a test (``tests/test_fast_paths.py``,
 ``tests/test_kernels_*.py``).  This module and ``portanet/kernels`` are the only ones
 below ``io``/``data`` that name array libraries directly.
 
+CuPy's: ``index_add`` (cupy.add.at) and the fused CUDA kernels of
+:mod:`portanet.kernels.cupy_kernels` (``optim.adam``, ``optim.sgd``, ``lstm_cell_forward``,
+``lstm_cell_backward``).
+
 NumPy's paths: ``index_add`` (np.add.at), ``relu_backward``, ``conv2d`` (stride-1
 convolution as shifted-row GEMMs), ``optim.sgd`` (in-place NumPy); with numba installed
 also ``max_pool2d``, ``avg_pool2d`` and ``optim.<rule>`` for every optimizer (one fused
-loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out.
+loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out, ``PORTANET_CUPY_KERNELS=0``
+CuPy's kernels.
 
 Example:
     >>> lookup(numpy, "index_add")  # np.add.at-based scatter-add
@@ -147,14 +152,17 @@ def _torch_paths() -> dict[str, Callable]:
 
 def _cupy_paths() -> dict[str, Callable]:
     import cupy
-    import cupyx
+
+    from .kernels.cupy_kernels import paths
 
     def index_add(n, idx, values):
         out = cupy.zeros((n,) + values.shape[1:], dtype=values.dtype)
-        cupyx.scatter_add(out, idx, values)
+        cupy.add.at(out, idx, values)   # (cupyx.scatter_add is deprecated for it)
         return out
 
-    return {"index_add": index_add}
+    # PORTANET_CUPY_KERNELS=0 leaves the fused kernels out (the generic code runs)
+    kernels = paths() if os.environ.get("PORTANET_CUPY_KERNELS", "1") != "0" else {}
+    return {"index_add": index_add, **kernels}
 
 
 _MAKERS = {"numpy": _numpy_paths, "torch": _torch_paths, "cupy": _cupy_paths}
