@@ -12,7 +12,7 @@ CuPy's: ``index_add`` (cupy.add.at) and the fused CUDA kernels of
 
 NumPy's paths: ``index_add`` (np.add.at), ``relu_backward``, ``conv2d`` (stride-1
 convolution as shifted-row GEMMs), ``optim.sgd`` (in-place NumPy); with numba installed
-also ``max_pool2d``, ``avg_pool2d`` and ``optim.<rule>`` for every optimizer (one fused
+also ``max_pool2d``, ``avg_pool2d``, ``philox_uint32`` (the random stream) and ``optim.<rule>`` for every optimizer (one fused
 loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out, ``PORTANET_CUPY_KERNELS=0``
 CuPy's kernels.
 
@@ -110,22 +110,25 @@ def _numba_rules() -> dict[str, Callable]:
         return {}
     from .kernels import OPTIM_RULES
     rules = {name: _lazy("portanet.kernels.numba_optim", attr) for name, attr in OPTIM_RULES.items()}
+    rules["philox_uint32"] = _lazy("portanet.kernels.numba_philox", "uint32_stream", size_arg=2)
     rules["max_pool2d"] = _lazy("portanet.kernels.numba_pool", "max_pool2d")
     rules["avg_pool2d"] = _lazy("portanet.kernels.numba_pool", "avg_pool2d")
     return rules
 
 
-def _lazy(module: str, attr: str) -> Callable:
+def _lazy(module: str, attr: str, size_arg: int | None = None) -> Callable:
     """A stand-in for ``module.attr`` that imports it at its first worthwhile call.
 
-    The first argument of every call is the array the kernel works on; until the
-    module is imported, calls with a small one decline (return ``None``).
+    The first argument of every call is the array the kernel works on (or argument
+    ``size_arg`` is its element count); until the module is imported, calls with a small
+    one decline (return ``None``).
     """
     box: list = []
 
     def call(*args):
         if not box:
-            if "numba" not in sys.modules and getattr(args[0], "size", 0) < NUMBA_MIN_SIZE:
+            size = args[size_arg] if size_arg is not None else getattr(args[0], "size", 0)
+            if "numba" not in sys.modules and size < NUMBA_MIN_SIZE:
                 return None
             try:
                 box.append(getattr(importlib.import_module(module), attr))
