@@ -6,6 +6,9 @@ path is proven equal to the generic one by a test (``tests/test_fast_paths.py``,
 ``tests/test_kernels_*.py``).  This module and ``portanet/kernels`` are the only ones
 below ``io``/``data`` that name array libraries directly.
 
+torch's: ``index_add`` and PyTorch's fused CPU optimizer kernels (``optim.adam``,
+``optim.sgd``, ``optim.adagrad``: :mod:`portanet.kernels.torch_optim`).
+
 CuPy's: ``index_add`` (cupy.add.at) and the fused CUDA kernels of
 :mod:`portanet.kernels.cupy_kernels` (``optim.adam``, ``optim.sgd``, ``lstm_cell_forward``,
 ``lstm_cell_backward``).
@@ -150,7 +153,8 @@ def _torch_paths() -> dict[str, Callable]:
         out = torch.zeros((n,) + tuple(values.shape[1:]), dtype=values.dtype, device=values.device)
         return out.index_add_(0, idx, values)
 
-    return {"index_add": index_add}
+    from .kernels.torch_optim import paths
+    return {"index_add": index_add, **paths()}
 
 
 def _cupy_paths() -> dict[str, Callable]:

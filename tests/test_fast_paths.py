@@ -21,7 +21,8 @@ def test_known_fast_paths_are_registered(backend):
     cupy_paths = ["index_add"]
     if os.environ.get("PORTANET_CUPY_KERNELS", "1") != "0":
         cupy_paths += ["lstm_cell_backward", "lstm_cell_forward", "optim.adam", "optim.sgd"]
-    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add"], "cupy": cupy_paths}
+    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add", "optim.adagrad", "optim.adam", "optim.sgd"],
+                "cupy": cupy_paths}
     assert _registered(backend) == expected.get(backend.name, [])
     with fast.disabled():
         assert fast.lookup(backend.xp, "index_add") is None
