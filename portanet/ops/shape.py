@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..fast import lookup
+from ..backend.fast import lookup
 
 
 class Reshape(Function):

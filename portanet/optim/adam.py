@@ -1,7 +1,7 @@
 """Adam (with AMSGrad) and AdamW: moment estimates with bias correction."""
 from __future__ import annotations
 
-from ._inplace import iadd, idiv, ilerp, imul, iset, isub
+from ..backend.inplace import iadd, idiv, ilerp, imul, iset, isub
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ._inplace import iadd, ilerp, imul, iset, isub
+from ..backend.inplace import iadd, ilerp, imul, iset, isub
 from .adam import decay_and_grad, moments
 from .optimizer import Optimizer
 

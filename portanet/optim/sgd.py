@@ -1,8 +1,8 @@
 """Stochastic gradient descent, with momentum and Nesterov's acceleration."""
 from __future__ import annotations
 
-from ._inplace import iadd, imul, isub
-from .optimizer import Optimizer, copy_of, l2_grad
+from ..backend.inplace import copy_of, iadd, imul, isub
+from .optimizer import Optimizer, l2_grad
 
 __all__ = ["SGD"]
 
