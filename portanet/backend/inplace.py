@@ -86,10 +86,7 @@ def idiv(a, b):
 
 def iset(a, b):
     """``b`` (same shape and dtype), copied into ``a`` when it is writeable."""
-    if is_writeable_array(a):
-        a[...] = b
-        return a
-    return b
+    return xpx.at(a)[...].set(b)
 
 
 def ilerp(a, b, weight: float):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
+from ..backend.inplace import set_at
 from ..ops.embedding import Embedding as _EmbeddingFn
 from . import init
 from .layers import empty_parameter
@@ -81,7 +82,9 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.array[self.padding_idx, :] = 0.0
+            w = self.weight
+            row = (self.padding_idx, slice(None))
+            w._set_inplace(set_at(w._bk.xp, w.array, row, 0.0), "Embedding.reset_parameters")
 
     def forward(self, x: Tensor) -> Tensor:
         return embedding(x, self.weight, self.padding_idx, _who=self._label())

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..backend.inplace import add_at, set_at
 from .shape import _device
 
 
@@ -44,13 +45,12 @@ def col2im(xp, cols, shape, kernel, stride, dilation):
     rows, cs = _span(kh, dh, sh, oh), _span(kw, dw, sw, ow)
     # windows that cannot overlap are written, not added (saves a read per element)
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+    update = set_at if disjoint else add_at
     k = 0
     for r0, r1 in rows:
         for c0, c1 in cs:
-            if disjoint:
-                out[:, :, r0:r1:sh, c0:c1:sw] = cols[:, k, ...]
-            else:
-                out[:, :, r0:r1:sh, c0:c1:sw] += cols[:, k, ...]
+            window = (slice(None), slice(None), slice(r0, r1, sh), slice(c0, c1, sw))
+            out = update(xp, out, window, cols[:, k, ...])
             k += 1
     return out
 
@@ -63,8 +63,7 @@ def pad_channel_first(xp, x, pads, value=0.0):
         return xc
     c, n, h, w = xc.shape
     out = xp.full((c, n, h + pt + pb, w + pl + pr), value, dtype=x.dtype, device=_device(x))
-    out[:, :, pt:pt + h, pl:pl + w] = xc
-    return out
+    return set_at(xp, out, (slice(None), slice(None), slice(pt, pt + h), slice(pl, pl + w)), xc)
 
 
 def _gmm(xp, a, b):

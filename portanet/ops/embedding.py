@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..backend.inplace import set_at
 from .shape import index_add
 
 
@@ -27,5 +28,5 @@ class Embedding(Function):
         g2 = xp.reshape(g, (-1, g.shape[-1]))
         gw = index_add(xp, self.n, self.flat, g2)
         if self.padding_idx is not None:
-            gw[self.padding_idx, :] = 0.0
+            gw = set_at(xp, gw, (self.padding_idx, slice(None)), 0.0)
         return (gw,)

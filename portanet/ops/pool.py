@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..backend.inplace import add_at, set_at
 from .conv import _span
 from .shape import _device
 
@@ -20,7 +21,7 @@ def _windows(xp, x, kernel, stride, dilation, pads, value):
     pt, pb, pl, pr = pads
     if pt or pb or pl or pr:
         xpad = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype, device=_device(x))
-        xpad[:, :, pt:pt + h, pl:pl + w] = x
+        xpad = set_at(xp, xpad, (slice(None), slice(None), slice(pt, pt + h), slice(pl, pl + w)), x)
     else:
         xpad = x
     hp, wp = xpad.shape[2], xpad.shape[3]
@@ -44,10 +45,8 @@ def _scatter(xp, parts, like_shape, pads, sl, dtype, device):
     out = xp.zeros(like_shape, dtype=dtype, device=device)
     disjoint = _disjoint(sl)
     for s, p in zip(sl, parts):
-        if disjoint:  # non-overlapping windows (e.g. 2x2 stride 2): write, do not add
-            out[s] = p
-        else:
-            out[s] += p
+        # non-overlapping windows (e.g. 2x2 stride 2): write, do not add
+        out = set_at(xp, out, s, p) if disjoint else add_at(xp, out, s, p)
     pt, pb, pl, pr = pads
     if pt or pb or pl or pr:
         out = out[:, :, pt:out.shape[2] - pb, pl:out.shape[3] - pr]

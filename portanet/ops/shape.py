@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..backend.fast import lookup
+from ..backend.inplace import set_at
 
 
 class Reshape(Function):
@@ -58,8 +59,7 @@ class GetItem(Function):
             # the standard allows None in __getitem__ only: drop the new axes for __setitem__
             index = tuple(i for i in index if i is not None)
             g = xp.reshape(g, out[index].shape)
-        out[index] = g
-        return (out,)
+        return (set_at(xp, out, index, g),)
 
 
 class Take(Function):
