@@ -12,7 +12,8 @@ def _registered(backend):
 
 
 def test_known_fast_paths_are_registered(backend):
-    expected = {"numpy": ["index_add"], "torch": ["index_add"], "cupy": ["index_add"]}
+    expected = {"numpy": ["index_add"], "torch": ["index_add"], "cupy": ["index_add"],
+                "jax": ["index_add"]}
     assert _registered(backend) == expected.get(backend.name, [])
     with fast.disabled():
         assert fast.lookup(backend.xp, "index_add") is None

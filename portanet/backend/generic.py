@@ -50,6 +50,9 @@ class Adapter:
         install_hint: appended to the error when the library cannot be imported.
         quiet_repr: ``Tensor.__repr__`` leaves out ``backend=`` (the default library only).
         reference: the backend others are compared with (``doctor``, ``compare_backends``).
+        compiles_ops: the library compiles every new operation and shape on first use
+            (JAX's XLA: 50-100 ms each on a small CPU), so a fresh process's first steps
+            are slow; the pytest plugin skips tests marked ``heavy`` there.
     """
 
     name = ""
@@ -59,6 +62,7 @@ class Adapter:
     install_hint = ""
     quiet_repr = False
     reference = False
+    compiles_ops = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
