@@ -4,7 +4,7 @@ import pytest
 
 import portanet as pn
 from portanet.backend import fast
-from portanet.ops.shape import index_add
+from portanet.ops.indexing import index_add
 
 
 def _registered(backend):

@@ -222,9 +222,8 @@ class Tensor:
             out.requires_grad = True
         return out
 
-    def astype(self, dtype: Any) -> "Tensor":
-        from ..ops.elementwise import Cast
-        return Cast.apply(self, dtype=resolve_dtype(dtype, self._bk.xp))
+    # astype, the arithmetic operators and the other math methods are registered by their
+    # op families in portanet/ops (so autograd never imports ops)
 
     def float(self) -> "Tensor":
         return self.astype("float32")
