@@ -1,65 +1,64 @@
-"""One training step of a small CNN: portanet (NumPy backend) vs PyTorch CPU vs hand NumPy.
+"""One training step of a small CNN: portanet vs PyTorch CPU vs hand-written NumPy.
 
 Workload (issue 4): batch 64 of 1x28x28, conv 1->8 and 8->16 (3x3, padding 1), 2x2
 max-pool after each, ReLU, linear 16*7*7 -> 10, cross-entropy, SGD with momentum.
-Prints median milliseconds per step and ratios; never fails (a missing library is
-reported and skipped).
+Contenders: portanet on each backend asked for (on NumPy also with every fast path off,
+``portanet/numpy generic``), PyTorch CPU (2 threads), and hand-written NumPy (im2col by
+sliding windows, strided-slice pooling, manual backward).  Prints median milliseconds
+per step (interleaved in one process) and ratios; never fails.  ``run_all.py`` also
+times each contender in its own process.
 
-    python benchmarks/bench_cnn.py [--steps 30] [--backend numpy]
+    python benchmarks/bench_cnn.py [--repeat 40] [--backends numpy torch]
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import os
+import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import interleaved, machine, print_table, try_import_torch  # noqa: E402
 
-def timeit_interleaved(steps: dict, reps: int) -> dict:
-    """Median ms per step of each callable, run in turn (round-robin) so that load from
-    other processes hits every contender alike."""
-    for step in steps.values():
-        for _ in range(3):
-            step()
-    times = {name: [] for name in steps}
-    for _ in range(reps):
-        for name, step in steps.items():
-            t0 = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+BATCH = 64
 
 
 def data():
     rng = np.random.default_rng(0)
-    return rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
+    return rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, BATCH)
 
 
-def portanet_step(backend: str):
+def portanet_step(backend: str, generic: bool = False):
+    """portanet's step; ``generic=True`` runs it with every fast path off."""
+    import contextlib
+
     import portanet as pn
+    from portanet.backend import fast
     F = pn.nn.functional
-    pn.set_backend(backend)
-    pn.manual_seed(0)
-    model = pn.nn.Sequential(
-        pn.nn.Conv2d(1, 8, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
-        pn.nn.Conv2d(8, 16, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
-        pn.nn.Flatten(), pn.nn.Linear(16 * 7 * 7, 10))
-    opt = pn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xn, yn = data()
-    x, y = pn.tensor(xn), pn.tensor(yn)
+    with pn.use_backend(backend):
+        pn.manual_seed(0)
+        model = pn.nn.Sequential(
+            pn.nn.Conv2d(1, 8, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
+            pn.nn.Conv2d(8, 16, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
+            pn.nn.Flatten(), pn.nn.Linear(16 * 7 * 7, 10))
+        opt = pn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        xn, yn = data()
+        x, y = pn.tensor(xn), pn.tensor(yn)
+    mode = fast.disabled if generic else contextlib.nullcontext
 
     def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
+        with mode():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
         return loss
     return step
 
 
 def torch_step():
-    import torch
+    torch = try_import_torch(2)
     torch.manual_seed(0)
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
@@ -132,14 +131,14 @@ def numpy_step():
         h2, c2 = conv(p1, w2, b2)
         r2 = np.maximum(h2, 0)
         p2, m2 = pool(r2)
-        f = p2.reshape(64, -1)
+        f = p2.reshape(BATCH, -1)
         z = f @ w3.T + b3
         z = z - z.max(1, keepdims=True)
         e = np.exp(z)
         pr = e / e.sum(1, keepdims=True)
         gz = pr
-        gz[np.arange(64), yn] -= 1
-        gz /= 64
+        gz[np.arange(BATCH), yn] -= 1
+        gz /= BATCH
         gw3, gb3 = gz.T @ f, gz.sum(0)
         gf = (gz @ w3).reshape(p2.shape)
         g2 = pool_back(gf, m2) * (h2 > 0)
@@ -153,31 +152,34 @@ def numpy_step():
     return step
 
 
-def main() -> None:
+def workloads(backends=("numpy",)) -> dict:
+    """``{workload: {contender: factory}}`` for ``run_all.py`` (factories build a step)."""
+    out = {f"portanet/{b}": (lambda b=b: portanet_step(b)) for b in backends}
+    if "numpy" in backends:
+        out["portanet/numpy generic"] = lambda: portanet_step("numpy", generic=True)
+    out["pytorch-cpu"] = torch_step
+    out["hand-numpy"] = numpy_step
+    return {"cnn": out}
+
+
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--backend", default="numpy", help="portanet backend to time")
-    args = ap.parse_args()
+    ap.add_argument("--repeat", type=int, default=40)
+    ap.add_argument("--backends", nargs="*", default=["numpy"], help="portanet backends to time")
+    args = ap.parse_args(argv)
+    print(machine())
     steps = {}
-    for name, make in [(f"portanet/{args.backend}", lambda: portanet_step(args.backend)),
-                       ("pytorch-cpu", torch_step), ("hand-numpy", numpy_step)]:
+    for name, make in workloads(args.backends)["cnn"].items():
         try:
             steps[name] = make()
             steps[name]()
         except Exception as e:  # a benchmark never fails: report and go on
             steps.pop(name, None)
-            print(f"{name:>22}: skipped ({type(e).__name__}: {e})")
-    results = timeit_interleaved(steps, args.steps)
-    try:
-        import torch
-        threads = torch.get_num_threads()
-    except ImportError:
-        threads = "-"
-    print(f"CNN training step, batch 64 of 1x28x28, median of {args.steps} (torch threads: {threads})")
-    base = results.get("pytorch-cpu")
-    for name, ms in results.items():
-        ratio = f"  {ms / base:5.2f}x pytorch" if base else ""
-        print(f"{name:>22}: {ms:8.2f} ms/step{ratio}")
+            print(f"{name}: skipped ({type(e).__name__}: {e})")
+    times = interleaved(steps, args.repeat, rounds=4, warmup=3, reduce=min)
+    print_table(times, baseline="pytorch-cpu" if "pytorch-cpu" in times else None, unit="ms",
+                title=f"CNN training step, batch {BATCH} of 1x28x28, interleaved "
+                      f"(min over 4 rounds of the median)")
 
 
 if __name__ == "__main__":

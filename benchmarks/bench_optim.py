@@ -1,34 +1,29 @@
-"""Optimizer step time for a 784-512-256-10 MLP's parameters (float32, ~535k values).
+"""Optimizer step time for a 784-512-256-10 MLP's parameters (float32, 535,818 values).
 
-Compares, in the same run: portanet on NumPy; torch.optim on CPU (its default, which on
-CPU is the per-parameter loop, and ``foreach=True``); and a hand-written NumPy step
-using ``out=`` buffers (the floor for NumPy).  Prints median milliseconds per step and
-ratios to hand-written NumPy.  Never fails: a missing library is reported and skipped.
+Contenders, for SGD (momentum 0.9) and Adam: portanet on NumPy (its fused kernels when
+numba is installed) and with every fast path off (``portanet/numpy generic``, the
+Array API rule); torch.optim on CPU by default (a per-parameter loop), with
+``foreach=True`` and with ``fused=True`` (PyTorch's best); and hand-written NumPy with
+``out=`` buffers (the floor of anything built from NumPy calls).  Prints median
+milliseconds per step (interleaved in one process) and ratios to PyTorch's default.
+Never fails: a missing library is reported and skipped.
 
-    python benchmarks/bench_optim.py [--repeat 200]
+    python benchmarks/bench_optim.py [--repeat 300]
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import interleaved, machine, print_table, try_import_torch  # noqa: E402
 
 SHAPES = [(512, 784), (512,), (256, 512), (256,), (10, 256), (10,)]
 SGD_KW = dict(lr=0.01, momentum=0.9)
 ADAM_KW = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-
-
-def timeit(step, repeat: int) -> float:
-    for _ in range(5):
-        step()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1e3
 
 
 def host_data(seed=0):
@@ -38,33 +33,40 @@ def host_data(seed=0):
     return params, grads
 
 
-def bench_portanet(kind, repeat):
+def portanet_step(kind: str, generic: bool = False):
+    import contextlib
+
     import portanet as pn
+    from portanet.backend import fast
     with pn.use_backend("numpy"):
         params, grads = host_data()
         ps = [pn.tensor(p.copy(), requires_grad=True) for p in params]
         for p, g in zip(ps, grads):
             p.grad = pn.tensor(g)
         opt = pn.optim.SGD(ps, **SGD_KW) if kind == "sgd" else pn.optim.Adam(ps, **ADAM_KW)
-        return timeit(opt.step, repeat)
+    mode = fast.disabled if generic else contextlib.nullcontext
+
+    def step():
+        with mode():
+            opt.step()
+    return step
 
 
-def bench_torch(kind, repeat, foreach):
-    import torch
+def torch_step(kind: str, **flags):
+    torch = try_import_torch(2)
     params, grads = host_data()
     ps = [torch.tensor(p, requires_grad=True) for p in params]
     for p, g in zip(ps, grads):
         p.grad = torch.tensor(g)
     kw = SGD_KW if kind == "sgd" else ADAM_KW
-    opt = (torch.optim.SGD if kind == "sgd" else torch.optim.Adam)(ps, foreach=foreach, **kw)
-    return timeit(opt.step, repeat)
+    return (torch.optim.SGD if kind == "sgd" else torch.optim.Adam)(ps, **flags, **kw).step
 
 
-def bench_numpy(kind, repeat):
+def numpy_step(kind: str):
     params, grads = host_data()
+    tmp = [np.empty_like(p) for p in params]
     if kind == "sgd":
         bufs = [None] * len(params)
-        tmp = [np.empty_like(p) for p in params]
 
         def step():
             for i, (p, g) in enumerate(zip(params, grads)):
@@ -75,11 +77,10 @@ def bench_numpy(kind, repeat):
                     bufs[i] += g
                 np.multiply(bufs[i], SGD_KW["lr"], out=tmp[i])
                 p -= tmp[i]
-        return timeit(step, repeat)
+        return step
     b1, b2 = ADAM_KW["betas"]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
-    tmp = [np.empty_like(p) for p in params]
     count = [0]
 
     def step():
@@ -101,34 +102,41 @@ def bench_numpy(kind, repeat):
             np.divide(mi, ti, out=ti)
             ti *= step_size
             p -= ti
-    return timeit(step, repeat)
+    return step
 
 
-def main():
+def workloads(backends=("numpy",)) -> dict:
+    """``{workload: {contender: factory}}`` for ``run_all.py`` (NumPy backend only)."""
+    out = {}
+    for kind in ("sgd", "adam"):
+        out[f"{kind}-step"] = {
+            "portanet/numpy": lambda k=kind: portanet_step(k),
+            "portanet/numpy generic": lambda k=kind: portanet_step(k, generic=True),
+            "pytorch-cpu": lambda k=kind: torch_step(k),
+            "pytorch-cpu foreach": lambda k=kind: torch_step(k, foreach=True),
+            "pytorch-cpu fused": lambda k=kind: torch_step(k, fused=True),
+            "hand-numpy": lambda k=kind: numpy_step(k)}
+    return out
+
+
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=200)
-    args = ap.parse_args()
+    ap.add_argument("--repeat", type=int, default=300)
+    args = ap.parse_args(argv)
     n = sum(int(np.prod(s)) for s in SHAPES)
-    print(f"optimizer step, 784-512-256-10 MLP ({n} float32 parameters), median of {args.repeat}")
-    runs = [("portanet numpy", lambda k: bench_portanet(k, args.repeat)),
-            ("hand-written numpy", lambda k: bench_numpy(k, args.repeat)),
-            ("torch.optim default", lambda k: bench_torch(k, args.repeat, None)),
-            ("torch.optim foreach", lambda k: bench_torch(k, args.repeat, True))]
-    for kind, label in (("sgd", "SGD momentum=0.9"), ("adam", "Adam")):
-        results = {}
-        for name, fn in runs:
+    print(machine())
+    for work, makers in workloads().items():
+        steps = {}
+        for name, make in makers.items():
             try:
-                results[name] = fn(kind)
+                steps[name] = make()
+                steps[name]()
             except Exception as e:  # a benchmark never fails: report and go on
                 print(f"  {name}: skipped ({type(e).__name__}: {e})")
-        base = results.get("hand-written numpy")
-        print(f"{label}:")
-        for name, ms in results.items():
-            ratio = f"  x{ms / base:.2f} of hand-written numpy" if base else ""
-            print(f"  {name:22s} {ms:8.3f} ms{ratio}")
-        if "portanet numpy" in results and "torch.optim default" in results:
-            print(f"  portanet numpy / torch.optim default = "
-                  f"{results['portanet numpy'] / results['torch.optim default']:.2f}")
+        times = interleaved(steps, args.repeat, rounds=5, warmup=5, reduce=min)
+        print_table(times, baseline="pytorch-cpu", unit="ms",
+                    title=f"{work}: {n} float32 parameters in {len(SHAPES)} arrays, interleaved "
+                          "(min over 5 rounds of the median)")
 
 
 if __name__ == "__main__":

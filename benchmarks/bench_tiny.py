@@ -55,7 +55,8 @@ def portanet_step(backend: str):
     return step
 
 
-def torch_step(torch):
+def torch_step(torch=None):
+    torch = torch or try_import_torch(2)
     nn = torch.nn
     model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1), nn.Sigmoid())
     with torch.no_grad():
@@ -88,6 +89,14 @@ def numpy_step():
         np.subtract(w1, lr * np.outer(d_h, x), out=w1)
         np.subtract(b1, lr * d_h, out=b1)
     return step
+
+
+def workloads(backends=("numpy",)) -> dict:
+    """``{workload: {contender: factory}}`` for ``run_all.py``."""
+    out = {f"portanet/{b}": (lambda b=b: portanet_step(b)) for b in backends}
+    out["pytorch-cpu"] = torch_step
+    out["hand-numpy"] = numpy_step
+    return {"tiny": out}
 
 
 def check_same_update(torch) -> str:

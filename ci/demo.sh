@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-"$PY" -m pip install -q -e ".[examples]"
+"$PY" -m pip install -q -e ".[examples,fast]"
 exec "$PY" examples/train_digits.py "$@"

@@ -17,5 +17,5 @@ from .ops.api import *  # noqa: E402,F401,F403
 from .random import manual_seed  # noqa: E402,F401
 from . import nn, optim, testing  # noqa: E402,F401
 from .io import CheckpointError, load, load_checkpoint, save, save_checkpoint  # noqa: E402,F401
-from . import data, train  # noqa: E402,F401
+from . import data, distributed, train, utils  # noqa: E402,F401
 from .creation import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like  # noqa: E402,F401

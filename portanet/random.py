@@ -4,6 +4,13 @@
 stream (a counter offset), so results depend only on the seed and the order of draws,
 never on the backend.
 
+Data-parallel replicas (:func:`set_replica`, called by ``pn.distributed.init()``):
+every rank takes the same blocks of the stream, so initialization (``uniform``,
+``normal``, ``randint``, ``permutation``) is identical on all ranks, but
+:func:`bernoulli`, the source of dropout masks, reads its block under a key forked by
+the rank, so each replica drops different units, reproducibly.  Replica 0 keeps the
+unforked key: rank 0 of a job sees the masks a single process would.
+
 Example:
     >>> pn.manual_seed(0)
     >>> w = pn.randn(3, 4)
@@ -17,7 +24,7 @@ from .backend import get_backend, resolve_dtype
 
 __all__ = ["Generator", "manual_seed", "default_generator", "uniform", "normal",
            "bernoulli", "randint", "permutation", "get_rng_state",
-           "set_rng_state"]
+           "set_rng_state", "set_replica"]
 
 
 class Generator:
@@ -27,6 +34,8 @@ class Generator:
         >>> g = pn.random.Generator(42)
         >>> x = pn.random.uniform((2, 3), generator=g)
     """
+
+    replica = 0  # data-parallel rank: forks the key of per-replica draws (bernoulli)
 
     def __init__(self, seed: int = 0):
         self.manual_seed(seed)
@@ -40,8 +49,22 @@ class Generator:
         return {"seed": self.seed, "offset": self.offset}
 
     def set_state(self, state: dict) -> None:
-        self.seed = int(state["seed"])
-        self.offset = int(state["offset"])
+        """Restore :meth:`get_state`; a malformed state raises ValueError and changes nothing."""
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state`` (``{"seed": int, "offset": int}``), changing nothing; returns the
+        function that applies it (see :mod:`portanet.io.restore`)."""
+        ok = isinstance(state, dict) and all(
+            type(state.get(k)) is int or (hasattr(state.get(k), "dtype") and getattr(state.get(k), "shape", None) == ())
+            for k in ("seed", "offset"))
+        if not ok or int(state["offset"]) < 0 or not 0 <= int(state["seed"]) <= 0xFFFFFFFFFFFFFFFF:
+            raise ValueError(f"Generator.set_state: expected {{'seed': int, 'offset': int >= 0}}, got {state!r}")
+        seed, offset = int(state["seed"]), int(state["offset"])
+
+        def commit():
+            self.seed, self.offset = seed, offset
+        return commit
 
     def _take(self, n: int) -> int:
         """Reserve ``n`` values of the stream; returns the starting counter."""
@@ -66,11 +89,42 @@ def set_rng_state(state: dict) -> None:
     default_generator.set_state(state)
 
 
-def _uint32_block(n: int, gen: Generator, bk):
-    """``n`` uint32 values of ``gen``'s stream as an int64 array on ``bk``."""
+def set_replica(rank: int, generator: Generator | None = None) -> None:
+    """Fork the per-replica draws (dropout masks) of ``generator`` (default: the global
+    stream) by data-parallel ``rank``; survives ``manual_seed`` and checkpoints.
+
+    Example:
+        >>> pn.random.set_replica(1)      # pn.distributed.init() does this on rank 1
+    """
+    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 0:
+        raise ValueError(f"set_replica: rank must be a non-negative integer, got {rank!r}")
+    (generator or default_generator).replica = rank
+
+
+_M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _replica_key(seed: int, replica: int) -> int:
+    """The Philox key of ``replica``'s draws: the seed xor a SplitMix64 hash of the
+    replica, so distinct replicas read unrelated streams at the same counters."""
+    if replica == 0:
+        return seed
+    z = (replica * 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return seed ^ z ^ (z >> 31)
+
+
+def _uint32_block(n: int, gen: Generator, bk, per_replica: bool = False):
+    """``n`` uint32 values of ``gen``'s stream as an int64 array on ``bk``.
+
+    ``per_replica``: read them under the replica's forked key; the counter advances
+    the same either way, so all replicas stay at the same place in the stream.
+    """
     from . import philox
     start = gen._take(n)
-    return philox.uint32_stream(bk.xp, gen.seed, start, n, bk.device)
+    key = _replica_key(gen.seed, gen.replica) if per_replica else gen.seed
+    return philox.uint32_stream(bk.xp, key, start, n, bk.device)
 
 
 def _shape(shape) -> tuple:
@@ -126,12 +180,15 @@ def normal(shape, mean: float = 0.0, std: float = 1.0, dtype: Any = None,
 
 
 def bernoulli(shape, p: float, generator: Generator | None = None, backend=None):
-    """Raw boolean array, True with probability ``p`` (generated on the device)."""
+    """Raw boolean array, True with probability ``p`` (generated on the device).
+
+    Per replica: under data parallelism each rank draws its own values (see module doc).
+    """
     bk = backend or get_backend()
     xp = bk.xp
     gen = generator or default_generator
     shape = _shape(shape)
-    bits = _uint32_block(_numel(shape), gen, bk)
+    bits = _uint32_block(_numel(shape), gen, bk, per_replica=True)
     thresh = int(round(p * 4294967296.0))
     return xp.reshape(bits < thresh, shape)
 

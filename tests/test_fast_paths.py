@@ -1,9 +1,12 @@
 """Every registered fast path in ``portanet.backend.fast`` equals the generic Array API path."""
+import os
+
 import numpy as np
 import pytest
 
 import portanet as pn
 from portanet.backend import fast
+from portanet.kernels import OPTIM_RULES
 from portanet.ops.indexing import index_add
 
 
@@ -12,7 +15,10 @@ def _registered(backend):
 
 
 def test_known_fast_paths_are_registered(backend):
-    expected = {"numpy": ["index_add"], "torch": ["index_add"], "cupy": ["index_add"],
+    numpy_paths = ["conv2d", "index_add", "optim.sgd", "relu_backward"]
+    if fast.importable("numba") and os.environ.get("PORTANET_NUMBA", "1") != "0":
+        numpy_paths += ["avg_pool2d", "max_pool2d", *OPTIM_RULES]
+    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add"], "cupy": ["index_add"],
                 "jax": ["index_add"]}
     assert _registered(backend) == expected.get(backend.name, [])
     with fast.disabled():
@@ -53,3 +59,19 @@ def test_indexing_gradient_same_with_and_without_fast_paths(backend):
     np.add.at(want, [2, 0, 2, 3, 2], w)
     np.testing.assert_array_equal(got, generic)
     np.testing.assert_array_equal(generic, want)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_equals_generic(backend, dtype):
+    def grads():
+        x = pn.tensor([[-1.0, 0.0, 2.0], [3.0, -0.5, 1e-30]], dtype=dtype, requires_grad=True)
+        y = pn.relu(x)
+        g = pn.tensor([[1.0, 2.0, float("inf")], [float("nan"), 5.0, -6.0]], dtype=dtype)
+        y.backward(g)
+        return pn.to_numpy(x.grad)
+    got = grads()
+    with fast.disabled():
+        want = grads()
+    assert got.dtype == want.dtype == np.dtype(dtype)
+    # NaN where the generic product gives NaN (a NaN or infinite gradient times 0 or 1)
+    np.testing.assert_array_equal(got, want)

@@ -73,7 +73,7 @@ def test_checkpoint_saved_on_one_backend_continues_on_every_other(writer, tmp_pa
         model, opt, sched, x, y = _train_state()
         pn.save_checkpoint(path, model=model, optimizer=opt, scheduler=sched, epoch=2)
         ref_state, ref_out = _one_more_step(model, opt, sched, x, y)
-    meta_backend = pn.io._read(path)[1]["__metadata__"]["backend"]
+    meta_backend = pn.io.read_header(path)["__metadata__"]["backend"]
     assert meta_backend == writer
     for reader in BACKENDS:
         with pn.use_backend(reader):
@@ -159,7 +159,7 @@ def test_hostile_pickles_are_refused_and_run_nothing(tmp_path):
                 loader(p)
             msg = str(e.value)
             assert repr(str(p)) in msg
-            assert ("pickle" in msg or "zip archive" in msg or "not a valid safetensors file" in msg), msg
+            assert "looks like a Python pickle" in msg or "looks like a zip archive" in msg, msg
     assert not marker.exists()
     with pytest.raises(CheckpointError, match="looks like a Python pickle.*never unpickles"):
         pn.load(tmp_path / "proto4.safetensors")

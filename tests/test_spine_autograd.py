@@ -265,3 +265,16 @@ def test_new_thread_starts_with_grad_enabled():
         t.start()
         t.join()
     assert seen == [True]
+
+
+def test_next_functions_walk_to_leaves(backend):
+    w = _leaf([[1.0, 2.0]])
+    x = pn.tensor([[3.0], [4.0]], dtype="float64")
+    out = (x @ w).tanh().sum()
+    node = out.grad_fn
+    assert node.name() == "SumBackward"
+    (tanh_node, _), = node.next_functions
+    assert tanh_node.name() == "TanhBackward"
+    (mm, _), = tanh_node.next_functions
+    (const, _), (acc, _) = mm.next_functions
+    assert const is None and acc.name() == "AccumulateGrad" and acc.variable is w

@@ -110,6 +110,18 @@ class Function:
     saves_inputs = True
     _nout = 1  # number of outputs, set per node by the multi-output apply
 
+    # A node stands in its consumers' ``inputs`` for the tensor it made (an edge, as in
+    # PyTorch): the tape then holds no intermediate array that backward does not need,
+    # and an activation is freed as soon as the program and the ops that saved it let
+    # go of it.  Leaves, and outputs of multi-output nodes, stay in ``inputs`` as
+    # Tensors.  The engine reads these three names alike from both.
+    requires_grad = True
+    _out = 0
+
+    @property
+    def _node(self) -> "Function":
+        return self
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("multi_output"):
@@ -135,7 +147,8 @@ class Function:
             if first.requires_grad and GRAD_MODE.enabled:
                 fn.needs = _NEEDS_ONE
                 res = _wrap(fn.forward(bk.xp, first.array, **params), bk, True)
-                fn.inputs = inputs
+                prev = first._node
+                fn.inputs = inputs if prev is None or prev._nout != 1 else (prev,)
                 fn.epoch = MUTATIONS.count
                 res._node = fn
                 return res
@@ -148,12 +161,33 @@ class Function:
             if GRAD_MODE.enabled and (first.requires_grad or second.requires_grad):
                 fn.needs = (first.requires_grad, second.requires_grad)
                 res = _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, True)
-                fn.inputs = inputs
+                a, b = first._node, second._node
+                fn.inputs = inputs if a is None and b is None else (
+                    first if a is None or a._nout != 1 else a,
+                    second if b is None or b._nout != 1 else b)
                 fn.epoch = MUTATIONS.count
                 res._node = fn
                 return res
             fn.needs = None
             return _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, False)
+        if n == 3:  # Linear with a bias, the hot path of every MLP
+            second, third = inputs[1], inputs[2]
+            if second._bk is not bk or third._bk is not bk:
+                _check_same_place(cls, first, second)
+                _check_same_place(cls, first, third)
+            r1, r2, r3 = first.requires_grad, second.requires_grad, third.requires_grad
+            if GRAD_MODE.enabled and (r1 or r2 or r3):
+                fn.needs = (r1, r2, r3)
+                res = _wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
+                            bk, True)
+                fn.inputs = (inputs if first._node is None and second._node is None
+                             and third._node is None else _edges(inputs))
+                fn.epoch = MUTATIONS.count
+                res._node = fn
+                return res
+            fn.needs = None
+            return _wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
+                         bk, False)
         for t in inputs[1:]:
             if t._bk is not bk:
                 _check_same_place(cls, first, t)
@@ -165,7 +199,7 @@ class Function:
         if record:
             fn.needs = needs
             res = _wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, True)
-            fn.inputs = inputs
+            fn.inputs = _edges(inputs)
             fn.epoch = MUTATIONS.count
             res._node = fn
             return res
@@ -178,6 +212,46 @@ class Function:
 
     def _name(self) -> str:
         return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, output_index), ...)`` per input, as PyTorch's ``grad_fn.next_functions``:
+        the node that made the input, an :class:`AccumulateGrad` for a leaf that requires a
+        gradient, ``(None, 0)`` for a constant.  Empty once backward has freed the node.
+
+        Example:
+            >>> (x @ w).sum().grad_fn.next_functions[0][0].name()
+            'MatMulBackward'
+        """
+        if self.inputs is None:
+            return ()
+        out = []
+        for t in self.inputs:
+            node = t._node
+            if node is not None:
+                out.append((node, t._out))
+            elif t.requires_grad:
+                out.append((AccumulateGrad(t), 0))
+            else:
+                out.append((None, 0))
+        return tuple(out)
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient lands, as PyTorch shows it in ``next_functions``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad at {id(self):#x}>"
 
 
 def _apply_multi(cls, *inputs, **params):
@@ -194,7 +268,7 @@ def _apply_multi(cls, *inputs, **params):
     outs = fn.forward(bk.xp, *[t.array for t in inputs], **params)
     if not record:
         return tuple([_wrap(o, bk, False) for o in outs])
-    fn.inputs = inputs
+    fn.inputs = _edges(inputs)
     fn.epoch = MUTATIONS.count
     fn._nout = len(outs)
     res = []
@@ -208,6 +282,16 @@ def _apply_multi(cls, *inputs, **params):
             t = _wrap(o, bk, False)
         res.append(t)
     return tuple(res)
+
+
+def _edges(inputs) -> tuple:
+    """``inputs`` as a node records them: each tensor made by a one-output node replaced
+    by that node (see :class:`Function`)."""
+    out = []
+    for t in inputs:
+        prev = t._node
+        out.append(t if prev is None or prev._nout != 1 else prev)
+    return tuple(out)
 
 
 def _is_float(xp, dtype) -> bool:
@@ -274,7 +358,7 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
         if node.epoch != mutations:
             # something was modified in place since some forward, or this node carries
             # tensor hooks (their registration marks it): the checks stay off the hot path
-            g = _hooks.run_node_hooks(node, g)
+            g = _hooks.run_node_hooks(node, g, root._bk)
             check_saved_versions(node)
         # a node that received no gradient (every path to it was cut) only releases
         # its inputs' counts

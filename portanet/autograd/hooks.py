@@ -151,12 +151,12 @@ def _call(fn, g, bk, where: str):
     return arr
 
 
-def run_node_hooks(node, g):
-    """Apply the hooks registered on the outputs of ``node`` to their gradients."""
+def run_node_hooks(node, g, bk):
+    """Apply the hooks registered on the outputs of ``node`` to their gradients (arrays of
+    backend ``bk``)."""
     table = node.__dict__.get("_pre_hooks")
     if not table or g is None:
         return g
-    bk = node.inputs[0]._bk
     where = f"hook on the output of {node._name()}"
     if node._nout == 1:
         for fn in list(table.get(0, {}).values()):

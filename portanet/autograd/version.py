@@ -39,6 +39,10 @@ def bump(t, why: str = "an in-place operation") -> None:
     MUTATIONS.count += 1
     t._version = MUTATIONS.count
     t._why = why
+    node = t._node
+    if node is not None and node._nout == 1:
+        # consumers of ``t`` record its node, not ``t`` (Function's edges): stamp it there
+        node.__dict__["_bumped"] = (MUTATIONS.count, why, tuple(t.array.shape))
 
 
 def bump_many(tensors, why: str) -> None:
@@ -56,12 +60,15 @@ def check_saved_versions(node) -> None:
         return
     epoch = node.__dict__.get("_epoch0", node.epoch)
     for i, t in enumerate(node.inputs):
-        if t._version > epoch:
-            why = getattr(t, "_why", "an in-place operation")
+        if t._node is t:  # an edge to the node that made this input
+            version, why, shape = t.__dict__.get("_bumped", (0, "", ()))
+        else:
+            version, why, shape = t._version, getattr(t, "_why", "an in-place operation"), t.shape
+        if version > epoch:
             what = "a parameter" if t.requires_grad and t._node is None else f"input {i}"
             raise RuntimeError(
                 f"one of the tensors saved for backward by {node._name()} ({what}, shape "
-                f"{t.shape}) was modified in place by {why} after the forward pass, so its "
+                f"{shape}) was modified in place by {why} after the forward pass, so its "
                 "gradient would use the new values. Run backward before modifying it (e.g. "
                 "call opt.step() after every backward that needs the old weights), or "
                 "recompute the forward pass after the change.")

@@ -1,7 +1,8 @@
 """Registry of optional backend-specific fast paths, per namespace.
 
 Core ops call :func:`lookup` and fall back to their generic Array API code when it
-returns ``None``.  The fast paths themselves live in each library's adapter
+returns ``None`` (or when the path declines, returning ``None``/``False``).  The fast
+paths themselves live in each library's adapter
 (``fast_paths()``: ``np.add.at``, ``Tensor.index_add_``, ``cupyx.scatter_add`` ...) and
 are registered here when its backend is first made.  Each is proven equal to the
 generic path by a test (``tests/test_fast_paths.py``, using :func:`disabled`).
@@ -14,9 +15,15 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
+import sys
 from typing import Any, Callable, Iterator
 
-__all__ = ["lookup", "disabled", "register", "registered"]
+from ..kernels import NUMBA_MIN_SIZE
+
+__all__ = ["lookup", "disabled", "register", "registered", "importable", "lazy_kernel",
+           "NUMBA_MIN_SIZE"]
 
 _REGISTRY: dict[int, dict[str, Callable]] = {}  # id(namespace) -> {op name: function}
 
@@ -58,3 +65,39 @@ def disabled() -> Iterator[None]:
         yield
     finally:
         _SWITCH.off = prev
+
+
+def importable(name: str) -> bool:
+    """Whether module ``name`` could be imported, without importing it (numba takes 0.3 s)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules[name] is None (blocked)
+        return False
+
+
+def lazy_kernel(module: str, attr: str) -> Callable:
+    """A stand-in for ``module.attr`` (a numba kernel) that imports it at its first worthwhile call.
+
+    The first argument of every call is the array the kernel works on; until the module is
+    imported (or numba is, by anything else), calls with one smaller than
+    ``NUMBA_MIN_SIZE`` elements decline (return ``None``), so a small model never pays
+    numba's import.  If the import fails (a broken numba), every call declines and the
+    generic code runs.
+    """
+    box: list = []
+
+    def call(*args):
+        if not box:
+            if "numba" not in sys.modules and getattr(args[0], "size", 0) < NUMBA_MIN_SIZE:
+                return None
+            try:
+                box.append(getattr(importlib.import_module(module), attr))
+            except ImportError:
+                box.append(_declined)
+        return box[0](*args)
+    call.__name__ = attr
+    return call
+
+
+def _declined(*args) -> None:
+    return None  # falsy: "not handled", for optimizer rules and kernels alike

@@ -9,6 +9,8 @@ Example:
 from . import datasets  # noqa: F401
 from .dataset import Dataset, Subset, TensorDataset, random_split  # noqa: F401
 from .loader import DataLoader, default_collate  # noqa: F401
+from .sampler import DistributedSampler  # noqa: F401
+from .worker import get_worker_info  # noqa: F401
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
-           "datasets"]
+           "DistributedSampler", "datasets", "get_worker_info"]

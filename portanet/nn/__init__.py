@@ -9,4 +9,10 @@ from .sparse import Embedding  # noqa: F401
 from .layers import Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential, Unflatten  # noqa: F401
 from .loss_modules import *  # noqa: F401,F403
 from .module import Module, StateDictError  # noqa: F401
-from .parameter import Parameter  # noqa: F401
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d,  # noqa: F401
+                   LazyConvTranspose2d, LazyLinear)
+from .attention import MultiheadAttention  # noqa: F401
+from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401
+from .rnn import GRU, LSTM, RNN, RNNBase  # noqa: F401
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401

@@ -5,9 +5,9 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from ..autograd.hooks import RemovableHandle
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, _as_backend
 from ..backend import dtype_name, to_numpy
-from .parameter import Parameter
+from .parameter import Parameter, is_lazy
 
 __all__ = ["Module", "StateDictError"]
 
@@ -228,8 +228,23 @@ class Module:
         return self
 
     def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Module":
-        """Move (or cast) every parameter and buffer in place, keeping object identity."""
+        """Move (or cast) every parameter and buffer in place, keeping object identity.
+
+        An optimizer built before the move keeps working: it recognizes its parameters'
+        new backend, device or floating dtype at its next ``step()`` (or
+        ``state_dict()``) and moves their state along, once, so the run goes on exactly
+        as if the model had always been there.  (PyTorch asks to build the optimizer
+        after ``model.to(device)``; here both orders work.)  Gradients are dropped.
+
+        Example:
+            >>> model.to("torch")                     # Adam's moments follow at opt.step()
+        """
         for t in list(self.parameters()) + list(self.buffers()):
+            if is_lazy(t):   # a lazy module before its first call: keep the target for later
+                bk = t._bk if backend is None and device is None else _as_backend(
+                    backend if backend is not None else t._bk, device)
+                t._placeholder_to(bk, dtype if _is_float_t(t) else None)
+                continue
             new = t.to(backend, dtype=dtype if _is_float_t(t) else None, device=device)
             t.array, t._bk = new.array, new._bk
             t.grad = None
@@ -263,6 +278,14 @@ class Module:
         Returns:
             ``(missing_keys, unexpected_keys)`` as PyTorch does.
         """
+        return self._prepare_load_state_dict(state_dict, strict)()
+
+    def _prepare_load_state_dict(self, state_dict, strict: bool = True):
+        """Check ``state_dict`` against this module, changing nothing; returns the
+        function that copies it in (see :mod:`portanet.io.restore`)."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: expected a mapping "
+                                 f"of names to tensors, got {type(state_dict).__name__}")
         own = OrderedDict()
         for mname, m in self.named_modules():
             skip = m.__dict__.get("_non_persistent", ())
@@ -281,7 +304,20 @@ class Module:
             if k not in state_dict:
                 continue
             src = state_dict[k]
-            shape = tuple(src.shape)
+            if is_lazy(src):
+                if not is_lazy(t):
+                    problems.append(f"{k!r}: the state_dict holds an uninitialized parameter (a lazy "
+                                    f"module that never ran forward), the model one of shape {t.shape}")
+                continue   # both uninitialized: nothing to load, as in PyTorch
+            shape = tuple(getattr(src, "shape", ()))
+            if is_lazy(t):   # PyTorch's lazy load hook: take the loaded shape
+                host = to_numpy(src).copy()
+                if _kind(host.dtype.name) != _kind(dtype_name(t.dtype)):
+                    problems.append(f"{k!r}: dtype {host.dtype.name} in the state_dict, "
+                                    f"{dtype_name(t.dtype)} in the model")
+                else:
+                    staged.append((t, host))   # materialized at commit
+                continue
             if shape != t.shape:
                 problems.append(f"{k!r}: shape {shape} in the state_dict, {t.shape} in the model")
                 continue
@@ -292,14 +328,20 @@ class Module:
                 problems.append(f"{k!r}: dtype {host.dtype.name} in the state_dict, "
                                 f"{dtype_name(t.dtype)} in the model")
                 continue
-            staged.append((t, host))
+            staged.append((t, t._bk.asarray(host, t.dtype)))
         if problems:
             raise StateDictError(
                 f"load_state_dict refused for {type(self).__name__} (the model is unchanged):\n  "
                 + "\n  ".join(problems))
-        for t, host in staged:
-            t.array = t._bk.asarray(host, t.dtype)
-        return missing, unexpected
+
+        def commit():
+            for t, arr in staged:
+                if is_lazy(t):
+                    t.materialize(arr.shape)
+                    arr = t._bk.asarray(arr, t.dtype)
+                t.array = arr
+            return missing, unexpected
+        return commit
 
     # ------------------------------------------------------------------- repr
     def extra_repr(self) -> str:

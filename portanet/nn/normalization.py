@@ -16,6 +16,7 @@ from __future__ import annotations
 from ..autograd.tensor import Tensor
 from ..backend import get_backend, resolve_dtype
 from ..ops.norm import batch_norm, group_norm, layer_norm
+from . import init
 from .layers import check_float_input
 from .module import Module
 from .parameter import Parameter
@@ -57,6 +58,13 @@ class _BatchNorm(Module):
             self.running_mean.array = xp.zeros_like(self.running_mean.array)
             self.running_var.array = xp.ones_like(self.running_var.array)
             self.num_batches_tracked.array = xp.zeros_like(self.num_batches_tracked.array)
+
+    def reset_parameters(self) -> None:
+        """Running statistics to (0, 1), ``weight`` to ones and ``bias`` to zeros (PyTorch's)."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim not in self._dims:

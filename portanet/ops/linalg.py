@@ -47,7 +47,10 @@ class Linear(Function):
 
     def forward(self, xp, x, w, b=None):
         self.x, self.w = x, w
-        y = x @ w.T  # w is 2-D, where .T is the standard's (and cheaper than matrix_transpose)
+        if x.ndim > 2:  # one large product, not one per leading index (NumPy loops over them)
+            y = xp.reshape(xp.reshape(x, (-1, x.shape[-1])) @ w.T, x.shape[:-1] + (w.shape[0],))
+        else:
+            y = x @ w.T  # w is 2-D, where .T is the standard's (and cheaper than matrix_transpose)
         if b is not None:
             y = y + b
         return y

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..backend.fast import lookup
 from ..backend.inplace import add_at, set_at
 from .im2col import span
 from .linalg import matmul
@@ -69,6 +70,12 @@ class MaxPool2d(Function):
     """
 
     def forward(self, xp, x, *, kernel, stride, pads, dilation):
+        fast = lookup(xp, "max_pool2d")  # a backend's own kernel (portanet.kernels), if any
+        if fast is not None:
+            done = fast(x, kernel, stride, pads, dilation)
+            if done is not None:
+                y, self.fast = done
+                return y
         xpad, sl = _windows(xp, x, kernel, stride, dilation, pads, -float("inf"))
         y = xpad[sl[0]]
         for s in sl[1:]:
@@ -77,6 +84,8 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, xp, g):
+        if "fast" in self.__dict__:
+            return (self.fast.backward(g),)
         xpad, y = self.xpad, self.y
         parts, rem = [], g
         for s in self.sl:
@@ -94,6 +103,12 @@ class AvgPool2d(Function):
     """
 
     def forward(self, xp, x, *, kernel, stride, pads, divisor):
+        fast = lookup(xp, "avg_pool2d")  # a backend's own kernel (portanet.kernels), if any
+        if fast is not None:
+            done = fast(x, kernel, stride, pads, divisor)
+            if done is not None:
+                y, self.fast = done
+                return y
         xpad, sl = _windows(xp, x, kernel, stride, (1, 1), pads, 0.0)
         total = xpad[sl[0]]
         for s in sl[1:]:
@@ -102,6 +117,8 @@ class AvgPool2d(Function):
         return total / divisor
 
     def backward(self, xp, g):
+        if "fast" in self.__dict__:
+            return (self.fast.backward(g), None)
         share = g / self.divisor
         parts = [share] * len(self.sl)
         return (_scatter(xp, parts, self.pshape, self.pads, self.sl, g.dtype, device_of(g)), None)

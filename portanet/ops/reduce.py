@@ -86,7 +86,14 @@ def _axis(axis, dim):
 
 
 def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them)."""
+    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them).
+
+    A bool tensor sums to an int64 count, as in PyTorch (``(pred == y).sum()``); the
+    Array API refuses bool in ``sum``.
+    """
+    xp = a._bk.xp
+    if a.array.dtype == xp.bool:
+        a = Tensor.from_array(xp.astype(a.array, xp.int64), a._bk)
     return Sum.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
 
 

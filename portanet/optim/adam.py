@@ -1,6 +1,7 @@
 """Adam (with AMSGrad) and AdamW: moment estimates with bias correction."""
 from __future__ import annotations
 
+from ..backend.fast import lookup
 from ..backend.inplace import iadd, idiv, ilerp, imul, iset, isub
 from .optimizer import Optimizer
 
@@ -73,6 +74,9 @@ class Adam(Optimizer):
         return state
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.adam")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         beta1, beta2 = group["betas"]
         p, g = decay_and_grad(p, g, group)
         step = state["step"] = state["step"] + 1.0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ..backend.fast import lookup
 from ..backend.inplace import iadd, ilerp, imul, iset, isub
 from .adam import decay_and_grad, moments
 from .optimizer import Optimizer
@@ -37,6 +38,9 @@ class Adamax(Optimizer):
         return {"step": 0.0, "exp_avg": xp.zeros_like(p), "exp_inf": xp.zeros_like(p)}
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.adamax")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         beta1, beta2 = group["betas"]
         p, g = decay_and_grad(p, g, group)
         step = state["step"] = state["step"] + 1.0
@@ -88,6 +92,9 @@ class NAdam(Optimizer):
                 "exp_avg_sq": xp.zeros_like(p)}
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.nadam")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
         p, g = decay_and_grad(p, g, group)
@@ -133,6 +140,9 @@ class RAdam(Optimizer):
         return {"step": 0.0, "exp_avg": xp.zeros_like(p), "exp_avg_sq": xp.zeros_like(p)}
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.radam")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         beta1, beta2 = group["betas"]
         p, g = decay_and_grad(p, g, group)
         step = state["step"] = state["step"] + 1.0

@@ -1,6 +1,7 @@
 """Per-coordinate learning rates from squared gradients: Adagrad, Adadelta, RMSprop."""
 from __future__ import annotations
 
+from ..backend.fast import lookup
 from ..backend.inplace import iadd, idiv, ilerp, imul, isub
 from .optimizer import Optimizer, l2_grad
 
@@ -43,6 +44,9 @@ class Adagrad(Optimizer):
         return {"step": 0.0, "sum": xp.full_like(p, group["initial_accumulator_value"])}
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.adagrad")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         g = l2_grad(p, g, group)
         step = state["step"] = state["step"] + 1.0
         clr = group["lr"] / (1.0 + (step - 1.0) * group["lr_decay"])
@@ -83,6 +87,9 @@ class Adadelta(Optimizer):
         return {"step": 0.0, "square_avg": xp.zeros_like(p), "acc_delta": xp.zeros_like(p)}
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.adadelta")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         g = l2_grad(p, g, group)
         rho, eps = group["rho"], group["eps"]
         state["step"] += 1.0
@@ -133,6 +140,9 @@ class RMSprop(Optimizer):
         return state
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.rmsprop")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         g = l2_grad(p, g, group)
         alpha = group["alpha"]
         state["step"] += 1.0

@@ -84,8 +84,35 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.__dict__.update(state_dict)
+        """Restore what :meth:`state_dict` returned.
+
+        Departure from PyTorch, which copies any dict in: a state whose entries are not
+        this scheduler's (one saved by another scheduler class, or for another number
+        of parameter groups) raises ValueError and changes nothing.
+        """
+        self._prepare_load_state_dict(state_dict)()
+
+    def _prepare_load_state_dict(self, state_dict: dict):
+        """Check ``state_dict``, changing nothing; returns the function that applies it."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise ValueError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        mine = self.state_dict()
+        unknown = sorted(set(state_dict) - set(mine))
+        missing = sorted(k for k in set(mine) - set(state_dict) if not k.startswith("_"))
+        if unknown or missing:
+            raise ValueError(f"{name}: the state does not fit a {type(self).__name__}"
+                             + (f"; it holds {unknown}, which a {type(self).__name__} does not have"
+                                if unknown else "")
+                             + (f"; it lacks {missing}" if missing else "")
+                             + " (was it saved by another scheduler?)")
+        groups = len(self.optimizer.param_groups)
+        for k in ("base_lrs", "min_lrs"):
+            if k in state_dict and len(state_dict[k]) != groups:
+                raise ValueError(f"{name}: {k} holds {len(state_dict[k])} values in the state, "
+                                 f"the optimizer has {groups} parameter groups")
+        new = dict(state_dict)
+        return lambda: self.__dict__.update(new)
 
 
 class StepLR(LRScheduler):

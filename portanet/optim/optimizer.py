@@ -9,7 +9,10 @@ A subclass passes its ``defaults`` and implements two methods on raw arrays:
   array is writeable and functionally otherwise.
 
 Hyperparameters are read from ``group`` at every step, so schedulers (or the user) may
-change them between steps.  Scalars of the state (``step``, NAdam's ``mu_product``)
+change them between steps.  A parameter moved by ``Module.to`` (another backend, device
+or floating dtype) has its state moved along at the next step: the optimizer records
+where each state was made and compares that backend object and dtype per step (two
+identity/equality checks, no device work).  Scalars of the state (``step``, NAdam's ``mu_product``)
 are Python floats, listed in ``_scalar_state``.
 
 Example:
@@ -55,6 +58,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict] = []
         self.state: dict = {}
+        self._placed: dict = {}   # parameter -> (backend, dtype) its state was made for
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -139,7 +143,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        state = self.state
+        state, placed = self.state, self._placed
         updated = []
         with no_grad():
             for group in self.param_groups:
@@ -151,12 +155,44 @@ class Optimizer:
                     st = state.get(p)
                     if st is None:
                         st = state[p] = self._init_state(xp, p.array, group)
+                        placed[p] = (p._bk, p.array.dtype)
+                    else:
+                        where = placed.get(p)
+                        if where is None or where[0] is not p._bk or where[1] != p.array.dtype:
+                            st = self._follow(p)
                     p.array = self._update(xp, p.array, grad.array, st, group)
                     updated.append(p)
         # the update wrote into the parameters' arrays: a graph that saved them must not
         # run backward again with the new values (see portanet.autograd.version)
         bump_many(updated, f"an optimizer step ({type(self).__name__})")
         return loss
+
+    def _follow(self, p: Tensor) -> dict:
+        """Move ``p``'s state to ``p``'s backend, device and floating dtype.
+
+        ``Module.to`` (or ``.double()``) changes a parameter's array in place, keeping
+        the Parameter object, so the optimizer recognizes a parameter whose state was
+        made elsewhere by the ``(backend, dtype)`` it recorded.  The state then travels
+        through host memory once, and the update goes on exactly as if the parameter
+        had always been there.  PyTorch instead asks to build the optimizer after the
+        move; here both orders work.
+        """
+        st = self.state[p]
+        bk, dtype = p._bk, p.array.dtype
+        for k, v in list(st.items()):
+            if hasattr(v, "shape") and hasattr(v, "dtype"):
+                host = to_numpy(v)
+                keep = host.dtype.kind != "f"          # integer or boolean state keeps its dtype
+                st[k] = bk.asarray(host.copy(), host.dtype.name if keep else dtype)
+        self._placed[p] = (bk, dtype)
+        return st
+
+    def _state_here(self, p: Tensor) -> dict:
+        """``p``'s state, moved first if ``p`` moved since the state was made."""
+        where = self._placed.get(p)
+        if where is None or where[0] is not p._bk or where[1] != p.array.dtype:
+            return self._follow(p)
+        return self.state[p]
 
     # ------------------------------------------------------------ state dict
     def state_dict(self) -> dict:
@@ -174,7 +210,7 @@ class Optimizer:
                     xp = p._bk.xp
                     state[index] = {k: (Tensor._wrap(xp.asarray(v, copy=True), p._bk, False)
                                         if hasattr(v, "shape") else v)
-                                    for k, v in self.state[p].items()}
+                                    for k, v in self._state_here(p).items()}
                 ids.append(index)
                 index += 1
             groups.append({**copy.deepcopy({k: v for k, v in g.items() if k != "params"}),
@@ -187,9 +223,19 @@ class Optimizer:
         Everything is checked before anything changes: the number of groups and of
         parameters per group, each state entry's name and shape, the hyperparameters.
         On a mismatch a ValueError says what differs and the optimizer is unchanged.
-        Arrays are cast to their parameter's dtype and backend; ``step`` becomes a float.
+        Arrays are cast to their parameter's dtype and backend (as PyTorch casts them
+        to the parameter's device); ``step`` becomes a float.
         """
+        self._prepare_load_state_dict(state_dict)()
+
+    def _prepare_load_state_dict(self, state_dict: dict):
+        """Check ``state_dict``, changing nothing; returns the function that applies it
+        (see :mod:`portanet.io.restore`)."""
         name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups' (as "
+                             f"state_dict() returns), got {got}")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}: {len(saved_groups)} parameter groups in the state, "
@@ -211,10 +257,14 @@ class Optimizer:
                                  f"{len(params)} parameters")
             p, group = params[i]
             new_state[p] = self._load_param_state(name, i, p, group, st)
-        for own, group in zip(self.param_groups, new_groups):
-            own.clear()
-            own.update(group)
-        self.state = new_state
+
+        def commit():
+            for own, group in zip(self.param_groups, new_groups):
+                own.clear()
+                own.update(group)
+            self.state = new_state
+            self._placed = {p: (p._bk, p.array.dtype) for p in new_state}
+        return commit
 
     def _load_param_state(self, name: str, i: int, p: Tensor, group: dict, saved: dict) -> dict:
         expected = set(self._init_state(p._bk.xp, p.array, group))

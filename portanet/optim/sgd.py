@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with momentum and Nesterov's acceleration."""
 from __future__ import annotations
 
+from ..backend.fast import lookup
 from ..backend.inplace import copy_of, iadd, imul, isub
 from .optimizer import Optimizer, l2_grad
 
@@ -51,6 +52,9 @@ class SGD(Optimizer):
                              f"dampening={group['dampening']})")
 
     def _update(self, xp, p, g, state, group):
+        fused = lookup(xp, "optim.sgd")  # one fused pass (portanet.kernels)
+        if fused is not None and fused(p, g, state, group):
+            return p
         g = l2_grad(p, g, group)
         mu = group["momentum"]
         if mu != 0:

@@ -10,6 +10,7 @@ from . import metrics  # noqa: F401
 from .callbacks import Callback, EarlyStopping, LambdaCallback, LRSchedulerCallback, ModelCheckpoint  # noqa: F401
 from .history import History  # noqa: F401
 from .loop import Trainer, evaluate, fit  # noqa: F401
+from .terminate import NonFiniteError, TerminateOnNaN  # noqa: F401
 
 __all__ = ["fit", "evaluate", "History", "Trainer", "Callback", "EarlyStopping", "ModelCheckpoint",
-           "LRSchedulerCallback", "LambdaCallback", "metrics"]
+           "LRSchedulerCallback", "LambdaCallback", "TerminateOnNaN", "NonFiniteError", "metrics"]

@@ -1,7 +1,8 @@
 """Callbacks of :func:`portanet.train.fit`: early stopping, checkpoints, LR schedules.
 
 A callback overrides any of the hooks below; each receives the :class:`Trainer` (model,
-optimizer, history, ``stop_training`` ...).  A callback with ``state_dict()`` /
+optimizer, history, ``stop_training`` ...).  Two hooks run inside every training step
+(``on_after_backward``, ``on_before_optimizer_step``): see :mod:`portanet.train.trainer`.  A callback with ``state_dict()`` /
 ``load_state_dict()`` has its state saved in full training checkpoints, so a resumed
 run continues with the same patience counters and best values.  Hooks run in the
 order given, except that ``_order`` puts schedulers first and checkpoints last (a
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from typing import Any, Callable
 
 from ..backend import to_numpy
@@ -41,8 +43,35 @@ class Callback:
     def on_epoch_begin(self, trainer, epoch: int) -> None:
         """Before epoch ``epoch`` (1-based)."""
 
+    def on_after_backward(self, trainer, loss) -> None:
+        """Right after ``loss.backward()``: this process's gradients are complete.
+
+        The seam for exchanging gradients (averaging them over processes; a model in
+        ``DistributedDataParallel`` has done so during backward already); ``loss`` is
+        the batch's loss Tensor.  Read no values back here on a GPU (see DESIGN.md).
+        """
+
+    def on_before_optimizer_step(self, trainer, optimizer) -> None:
+        """Just before ``optimizer.step()``, after every ``on_after_backward``: the
+        gradients are final.  The seam for clipping, NaN/inf guards and gradient logging.
+
+        Example:
+            >>> class Clip(pn.train.Callback):
+            ...     def on_before_optimizer_step(self, trainer, optimizer):
+            ...         pn.nn.utils.clip_grad_norm_(trainer.model.parameters(), max_norm=1.0)
+        """
+
     def on_batch_end(self, trainer, batch: int, logs: dict) -> None:
         """After the optimizer step of a batch; ``logs`` has ``loss`` (a Tensor) and ``size``."""
+
+    def on_log(self, trainer, epoch: int, steps: int, logs: dict) -> None:
+        """When ``fit`` has read the running loss and metrics back from the device: at a
+        progress-bar refresh (``logs`` are this epoch's means so far, after ``steps``
+        steps) and at the end of every epoch (the epoch's training means, before
+        validation and before ``on_epoch_end``).  The place to look at values without
+        adding a host synchronization (see DESIGN.md).  Under MPI only at epoch ends,
+        where ``logs`` are reduced over the ranks, so every rank decides alike.
+        """
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         """After epoch ``epoch`` with its logs (``loss``, metrics, ``val_*``, ``lr``)."""
@@ -121,9 +150,21 @@ class EarlyStopping(Callback):
                 "best_weights": self.best_weights}
 
     def load_state_dict(self, state: dict) -> None:
-        self.best, self.wait = float(state["best"]), int(state["wait"])
-        self.stopped_epoch = int(state["stopped_epoch"])
-        self.best_weights = state["best_weights"]
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state``, changing nothing; returns the function that applies it."""
+        try:
+            best, wait, stopped = float(state["best"]), int(state["wait"]), int(state["stopped_epoch"])
+            weights = state["best_weights"]
+            if weights is not None and not isinstance(weights, dict):
+                raise TypeError(f"best_weights is a {type(weights).__name__}, not a dict or None")
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"EarlyStopping.load_state_dict: invalid state ({type(e).__name__}: {e})") from None
+
+        def commit():
+            self.best, self.wait, self.stopped_epoch, self.best_weights = best, wait, stopped, weights
+        return commit
 
 
 class ModelCheckpoint(Callback):
@@ -139,7 +180,11 @@ class ModelCheckpoint(Callback):
             optimizer, scheduler, loader position, random stream, epoch, history and
             callback states) that ``fit(..., resume=filepath)`` continues from.
 
-    Writes are atomic: an interrupted save leaves the previous file intact.
+    Writes are atomic: an interrupted save leaves the previous file intact.  Weights or
+    optimizer state holding NaN or infinity are never written (a RuntimeWarning says
+    the epoch was skipped), so a diverged run never overwrites a good checkpoint.  Under MPI
+    only rank 0 writes (the logs it decides on are the same on every rank), and a
+    ``DistributedDataParallel`` model is saved unwrapped.
 
     Example:
         >>> best = pn.train.ModelCheckpoint("runs/best.safetensors", monitor="val_accuracy",
@@ -160,24 +205,41 @@ class ModelCheckpoint(Callback):
         self.last_path: str | None = None
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        from ..io import NonFiniteError, save
+        from ._dist import unwrap
+        value = None
         if self.save_best_only:
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
             if not (value < self.best if self.mode == "min" else value > self.best):
                 return
-            self.best = value
         path = self.filepath.format(epoch=epoch, **logs)
-        if self.save_weights_only:
-            from ..io import save
-            save(trainer.model.state_dict(), path, metadata={"epoch": epoch})
-        else:
-            trainer.save_checkpoint(path)
+        try:
+            if not self.save_weights_only:
+                trainer.save_checkpoint(path)
+            elif getattr(trainer, "is_global_zero", True):       # under MPI: rank 0 writes
+                save(unwrap(trainer.model).state_dict(), path, metadata={"epoch": epoch},
+                     check_finite=True)
+        except NonFiniteError as e:   # a diverged model never replaces a good checkpoint
+            warnings.warn(f"ModelCheckpoint: epoch {epoch} was not saved: {e}", RuntimeWarning,
+                          stacklevel=2)
+            return
+        if value is not None:
+            self.best = value
         self.last_path = path
 
     def state_dict(self) -> dict:
         return {"best": self.best}
 
     def load_state_dict(self, state: dict) -> None:
-        self.best = float(state["best"])
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state``, changing nothing; returns the function that applies it."""
+        try:
+            best = float(state["best"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"ModelCheckpoint.load_state_dict: invalid state ({type(e).__name__}: {e})") from None
+        return lambda: setattr(self, "best", best)
 
 
 def _step_scheduler(scheduler: Any, logs: dict, monitor: str | None) -> None:
@@ -228,7 +290,18 @@ class LRSchedulerCallback(Callback):
         return {"scheduler": self.scheduler.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
-        self.scheduler.load_state_dict(state["scheduler"])
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state``, changing nothing; returns the function that applies it."""
+        if not isinstance(state, dict) or "scheduler" not in state:
+            raise ValueError(f"LRSchedulerCallback.load_state_dict: expected {{'scheduler': ...}}, got {state!r}")
+        from .._staging import stager
+        sched = self.scheduler
+        prepare = stager(sched)
+        if prepare is not None:
+            return prepare(state["scheduler"])
+        return lambda: sched.load_state_dict(state["scheduler"])
 
 
 class LambdaCallback(Callback):
@@ -240,9 +313,11 @@ class LambdaCallback(Callback):
 
     def __init__(self, on_train_begin: Callable | None = None, on_epoch_begin: Callable | None = None,
                  on_batch_end: Callable | None = None, on_epoch_end: Callable | None = None,
-                 on_train_end: Callable | None = None):
+                 on_train_end: Callable | None = None, on_after_backward: Callable | None = None,
+                 on_before_optimizer_step: Callable | None = None, on_log: Callable | None = None):
         for name, fn in (("on_train_begin", on_train_begin), ("on_epoch_begin", on_epoch_begin),
                          ("on_batch_end", on_batch_end), ("on_epoch_end", on_epoch_end),
-                         ("on_train_end", on_train_end)):
+                         ("on_train_end", on_train_end), ("on_after_backward", on_after_backward),
+                         ("on_before_optimizer_step", on_before_optimizer_step), ("on_log", on_log)):
             if fn is not None:
                 setattr(self, name, fn)

@@ -51,8 +51,20 @@ class History:
         return {"epoch": list(self.epoch), "history": {k: list(v) for k, v in self.history.items()}}
 
     def load_state_dict(self, state: dict) -> None:
-        self.epoch = [int(e) for e in state["epoch"]]
-        self.history = {k: [float(x) for x in v] for k, v in state["history"].items()}
+        self._prepare_load_state_dict(state)()
+
+    def _prepare_load_state_dict(self, state: dict):
+        """Check ``state``, changing nothing; returns the function that applies it."""
+        try:
+            epoch = [int(e) for e in state["epoch"]]
+            history = {str(k): [float(x) for x in v] for k, v in state["history"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValueError(f"History.load_state_dict: expected {{'epoch': [int], 'history': "
+                             f"{{name: [float]}}}}, got an invalid state ({type(e).__name__}: {e})") from None
+
+        def commit():
+            self.epoch, self.history = epoch, history
+        return commit
 
     def plot(self, path: str | os.PathLike, title: str | None = None) -> str:
         """Draw the loss and each metric against the epoch (train and validation) into ``path``.

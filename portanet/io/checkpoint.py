@@ -1,46 +1,35 @@
-"""Checkpoints in safetensors: no pickle, loading runs no code, writes are atomic.
+"""Saving and loading: flat state dicts (:func:`save`/:func:`load`) and whole training
+states (:func:`save_checkpoint`/:func:`load_checkpoint`), both plain safetensors files.
 
-Two kinds of file, both plain safetensors (readable by any safetensors library):
-
-* :func:`save` / :func:`load`: a flat ``{name: tensor}`` dict, e.g. ``model.state_dict()``.
-* :func:`save_checkpoint` / :func:`load_checkpoint`: a whole training state (model,
-  optimizer, scheduler, data-loader position, random stream, epoch, anything else),
-  a nested structure whose arrays are stored under dotted names
-  (``"optimizer.state.0.exp_avg"``) and whose other values (numbers, strings, lists,
-  tuples) go into the file's JSON metadata.  A run resumed from it continues exactly
-  as if it had never stopped.
-
-Loading returns host NumPy arrays and never imports the backend that wrote the file.
-
-Example:
-    >>> pn.save(model.state_dict(), "model.safetensors")
-    >>> model.load_state_dict(pn.load("model.safetensors"))
-    >>> pn.save_checkpoint("ckpt.safetensors", model=model, optimizer=opt, epoch=3)
-    >>> state = pn.load_checkpoint("ckpt.safetensors", model=model, optimizer=opt)
+See :mod:`portanet.io` for the overview, :mod:`portanet.io.files` for how a save
+behaves like ``open(path, "wb")``, :mod:`portanet.io.format` for the checks on read.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
-import tempfile
 from collections import Counter
 from typing import Any
 
 import numpy as np
 
-from .autograd.tensor import Tensor
-from .backend import get_backend, to_numpy
+from ..autograd.tensor import Tensor
+from ..backend import get_backend, to_numpy
+from ..nn.parameter import is_lazy
+from .files import write_like_open
+from .format import CheckpointError, TensorFile, encode_header, write_tensors
+from .restore import restore_all
 
-__all__ = ["save", "load", "save_checkpoint", "load_checkpoint", "CheckpointError"]
+__all__ = ["save", "load", "save_checkpoint", "load_checkpoint", "NonFiniteError"]
 
-_MAGIC_HINT = {b"\x80": "a Python pickle", b"PK": "a zip archive (.npz or a PyTorch .pt file)",
-               b"\x93NUMPY": "a NumPy .npy file"}
 _TREE_KEY = "portanet.tree"
 
 
-class CheckpointError(ValueError):
-    """A file that is not a valid portanet/safetensors checkpoint."""
+class NonFiniteError(ValueError):
+    """NaN or infinity where it is refused: in a save with ``check_finite=True`` (the
+    training checkpoints of ``fit``), or in the training loss watched by
+    :class:`portanet.train.TerminateOnNaN`."""
 
 
 def _is_array(v: Any) -> bool:
@@ -53,39 +42,46 @@ def _host(v: Any) -> np.ndarray:
     return np.require(to_numpy(v), requirements="C")
 
 
-def _write(arrays: dict, path: str | os.PathLike, metadata: dict) -> None:
-    """Serialize, then write to a temporary sibling and rename it over ``path``: a failed
-    save (bad value, full disk, crash) leaves any previous file intact."""
-    from safetensors.numpy import save as st_save
-    from . import __version__
+def _nonfinite(arrays: dict) -> list:
+    return [k for k, a in arrays.items()
+            if a.dtype.kind in "fc" and a.size and not np.isfinite(a).all()]
+
+
+def _write(arrays: dict, path: str | os.PathLike, metadata: dict, who: str, check_finite: bool) -> None:
+    """Check and encode everything, then write like ``open(path, "wb")`` but atomically
+    (:func:`portanet.io.files.write_like_open`): a refused or failed save leaves any
+    previous file intact."""
+    from .. import __version__
     meta = {"format": "portanet", "portanet_version": __version__, "backend": get_backend().name,
             "dtypes": json.dumps({k: a.dtype.name for k, a in arrays.items()}), **metadata}
-    blob = st_save(arrays, metadata=meta)
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors",
-                               dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    head, ordered = encode_header(arrays, meta, who)
+    if check_finite:
+        bad = _nonfinite(arrays)
+        if bad:
+            raise NonFiniteError(
+                f"{who}: refusing to write {os.fspath(path)!r}: {len(bad)} tensor(s) hold NaN or "
+                f"infinity ({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''}); any previous "
+                "file there is left as it was")
+    write_like_open(path, lambda f: write_tensors(f, head, ordered), who)
 
 
-def save(obj: dict, path: str | os.PathLike, metadata: dict | None = None) -> None:
+def save(obj: dict, path: str | os.PathLike, metadata: dict | None = None, *,
+         check_finite: bool = False) -> None:
     """Write a flat dict of Tensors/arrays to ``path`` in safetensors format, atomically.
 
     Args:
-        obj: ``{name: Tensor or array}``, e.g. ``model.state_dict()``.
+        obj: ``{name: Tensor or array}``, e.g. ``model.state_dict()``; the name
+            ``"__metadata__"`` is reserved by the format and refused.
         metadata: extra ``{key: value}`` stored in the header (non-strings as JSON).
+        check_finite: refuse (:class:`NonFiniteError`) to write when a floating tensor
+            holds NaN or infinity; ``fit``'s checkpoints use it.
 
     The file also records the portanet version, each tensor's dtype and the backend
-    that wrote it.  The file is written to a temporary sibling and renamed over
-    ``path`` only when complete, so a failed save leaves any previous file intact.
+    that wrote it.  It is created as ``open(path, "wb")`` would create it (mode 0o666
+    less the umask, an existing file's mode kept, symbolic links followed, a
+    read-only file refused with ``PermissionError``), but written to a temporary
+    sibling and renamed over the target only when complete, so a failed save leaves
+    any previous file intact (see :mod:`portanet.io.files`).
 
     Example:
         >>> pn.save(model.state_dict(), "model.safetensors")
@@ -94,64 +90,44 @@ def save(obj: dict, path: str | os.PathLike, metadata: dict | None = None) -> No
     for k, v in obj.items():
         if not isinstance(k, str):
             raise TypeError(f"pn.save: keys must be strings, got {k!r}")
+        if is_lazy(v):   # PyTorch pickles the placeholder; safetensors holds only values
+            raise ValueError(f"pn.save: {k!r} is an uninitialized parameter of a lazy module; "
+                             "run one forward pass (a dry run) before saving")
         if not _is_array(v):
             raise TypeError(f"pn.save: value for {k!r} is a {type(v).__name__}, not a tensor "
                             "(use pn.save_checkpoint for nested or non-tensor values)")
         arrays[k] = _host(v)
     _write(arrays, path, {str(k): v if isinstance(v, str) else json.dumps(v)
-                          for k, v in (metadata or {}).items()})
+                          for k, v in (metadata or {}).items()}, "pn.save", check_finite)
 
 
-def _read(path: str | os.PathLike) -> tuple[bytes, dict]:
-    """The file's bytes and its parsed safetensors header, after every safety check."""
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        blob = f.read()
-    for magic, what in _MAGIC_HINT.items():
-        if blob.startswith(magic):
-            raise CheckpointError(f"pn.load: {path!r} looks like {what}, not a safetensors file; "
-                                  "portanet never unpickles (that would run code from the file)")
-    if len(blob) < 8:
-        raise CheckpointError(f"pn.load: {path!r} is too short to be a safetensors file ({len(blob)} bytes)")
-    n = int.from_bytes(blob[:8], "little")
-    if n > len(blob) - 8:
-        raise CheckpointError(f"pn.load: {path!r} is not a valid safetensors file (truncated or "
-                              f"corrupt): its header claims {n} bytes, the file holds {len(blob) - 8}")
-    try:
-        header = json.loads(blob[8:8 + n])
-        if not isinstance(header, dict):
-            raise ValueError("the header is not a JSON object")
-        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
-    except Exception as e:
-        raise CheckpointError(f"pn.load: {path!r} is not a valid safetensors file (corrupt header): {e}") from None
-    if 8 + n + end > len(blob):
-        raise CheckpointError(f"pn.load: {path!r} is truncated: its tensors need {end} bytes of data, "
-                              f"the file holds {len(blob) - 8 - n}")
-    return blob, header
-
-
-def _arrays(blob: bytes, path: Any) -> dict:
-    from safetensors.numpy import load as st_load
-    try:
-        return dict(st_load(blob))
-    except Exception as e:
-        raise CheckpointError(f"pn.load: {os.fspath(path)!r} is not a valid safetensors file "
-                              f"(truncated or corrupt): {e}") from None
-
-
-def load(path: str | os.PathLike) -> dict:
+def load(path: str | os.PathLike, map_location: Any = None, *, weights_only: bool = True) -> dict:
     """Read a safetensors file into ``{name: host NumPy array}``.
 
-    Nothing in the file is executed; pickles, zip archives (``.npz``, PyTorch ``.pt``)
-    and corrupt or truncated files are refused with a :class:`CheckpointError` that says
-    what the file looks like.  A :func:`save_checkpoint` file loads too, flat, with its
-    dotted names.
+    Nothing in the file is executed; pickles (every protocol), zip archives (``.npz``,
+    PyTorch ``.pt``) and corrupt or truncated files are refused with a
+    :class:`CheckpointError` that says what the file looks like.  bfloat16 tensors
+    (written by PyTorch or JAX) come back as float32, exactly.  Each tensor is read
+    straight into its array: memory peaks at about the file's size.  A
+    :func:`save_checkpoint` file loads too, flat, with its dotted names.
+
+    Args:
+        map_location, weights_only: accepted so that ``torch.load(PATH, weights_only=True)``
+            and ``map_location="cpu"`` run unchanged; the arrays are always host arrays
+            (``load_state_dict`` moves them to the model's backend) and nothing but
+            tensors is ever read, whatever ``weights_only`` says.
 
     Example:
         >>> model.load_state_dict(pn.load("model.safetensors"))
     """
-    blob, _ = _read(path)
-    return _arrays(blob, path)
+    with TensorFile(path, "pn.load") as tf:
+        return tf.read_all()
+
+
+def read_header(path: str | os.PathLike) -> dict:
+    """The checked safetensors header of ``path`` (``"__metadata__"`` included)."""
+    with TensorFile(path, "pn.load") as tf:
+        return tf.header
 
 
 # ---------------------------------------------------------------- nested checkpoints
@@ -204,7 +180,7 @@ def _decode(node: Any, arrays: dict) -> Any:
 
 def save_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any = None,
                     scheduler: Any = None, loader: Any = None, epoch: int | None = None,
-                    rng: bool = True, **extra: Any) -> None:
+                    rng: bool = True, *, check_finite: bool = False, **extra: Any) -> None:
     """Write a full training state to ``path`` (safetensors, atomic, no pickle).
 
     Args:
@@ -212,16 +188,20 @@ def save_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any =
             one is stored under its name.
         epoch: the number of finished epochs (or any position you want back).
         rng: also store the global random stream (``pn.random.get_rng_state()``).
+        check_finite: refuse (:class:`NonFiniteError`) to write a state whose floating
+            tensors hold NaN or infinity: ``fit``'s checkpoints use it, so a run that
+            diverged never overwrites its resume point.
         **extra: more values: tensors, numbers, strings, None, lists/tuples/dicts of them.
 
     Everything is checked and serialized before the file is touched: an unstorable
-    value raises ``TypeError`` and any previous file stays as it was.
+    value raises ``TypeError`` and any previous file stays as it was.  The file is
+    created as ``open(path, "wb")`` would create it (see :func:`save`).
 
     Example:
         >>> pn.save_checkpoint("ckpt.safetensors", model=model, optimizer=opt,
         ...                    scheduler=sched, loader=loader, epoch=epoch)
     """
-    from . import random as _random
+    from .. import random as _random
     state = {k: o.state_dict() for k, o in
              (("model", model), ("optimizer", optimizer), ("scheduler", scheduler), ("loader", loader))
              if o is not None}
@@ -235,7 +215,23 @@ def save_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any =
     state.update(extra)
     arrays: dict = {}
     tree = _encode(state, "", arrays)
-    _write(arrays, path, {_TREE_KEY: json.dumps(tree, allow_nan=False)})
+    _write(arrays, path, {_TREE_KEY: json.dumps(tree, allow_nan=False)}, "pn.save_checkpoint",
+           check_finite)
+
+
+def read_checkpoint(path: str | os.PathLike, who: str = "pn.load_checkpoint") -> dict:
+    """The nested state of a :func:`save_checkpoint` file, arrays as host NumPy arrays."""
+    with TensorFile(path, who) as tf:
+        meta = tf.metadata
+        if _TREE_KEY not in meta:
+            raise CheckpointError(f"{who}: {os.fspath(path)!r} holds a flat state dict "
+                                  "(written by pn.save), not a training checkpoint: read it with pn.load")
+        arrays = tf.read_all()
+    try:
+        return _decode(json.loads(meta[_TREE_KEY]), arrays)
+    except Exception as e:
+        raise CheckpointError(f"{who}: {os.fspath(path)!r} has a corrupt structure "
+                              f"record: {e!r}") from None
 
 
 def load_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any = None,
@@ -244,8 +240,13 @@ def load_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any =
 
     Args:
         model, optimizer, scheduler, loader: objects to restore with ``load_state_dict``
-            from the entries of the same name (in this order; each validates its entry).
+            from the entries of the same name.
         rng: restore the global random stream; default: when any object is restored.
+
+    All or nothing: every part (model, optimizer, scheduler, loader and its sampler,
+    random stream) is checked against its entry before any of them changes, so a
+    refusal (the error of the part that refused, with a note saying so) leaves every
+    object exactly as it was.
 
     Returns:
         The nested state as saved, arrays as host NumPy arrays.
@@ -254,27 +255,16 @@ def load_checkpoint(path: str | os.PathLike, model: Any = None, optimizer: Any =
         >>> state = pn.load_checkpoint("ckpt.safetensors", model=model, optimizer=opt)
         >>> start = state["epoch"]
     """
-    from . import random as _random
-    blob, header = _read(path)
-    meta = header.get("__metadata__") or {}
-    if _TREE_KEY not in meta:
-        raise CheckpointError(f"pn.load_checkpoint: {os.fspath(path)!r} holds a flat state dict "
-                              "(written by pn.save), not a training checkpoint: read it with pn.load")
-    arrays = _arrays(blob, path)
-    try:
-        state = _decode(json.loads(meta[_TREE_KEY]), arrays)
-    except Exception as e:
-        raise CheckpointError(f"pn.load_checkpoint: {os.fspath(path)!r} has a corrupt structure "
-                              f"record: {e!r}") from None
+    from .. import random as _random
+    state = read_checkpoint(path)
     targets = [(k, o) for k, o in (("model", model), ("optimizer", optimizer),
                                    ("scheduler", scheduler), ("loader", loader)) if o is not None]
     missing = [k for k, _ in targets if k not in state]
     if missing or (rng and "rng" not in state):
         raise CheckpointError(f"pn.load_checkpoint: {os.fspath(path)!r} holds no "
                               f"{', '.join(missing or ['rng'])} (it holds {', '.join(state)})")
-    for k, o in targets:
-        o.load_state_dict(state[k])
-    if (rng is None and targets) or rng:
-        if "rng" in state:
-            _random.set_rng_state(state["rng"])
+    parts = [(k, o, state[k]) for k, o in targets]
+    if ((rng is None and targets) or rng) and "rng" in state:
+        parts.append(("random stream", _random.default_generator, state["rng"]))
+    restore_all(parts, "pn.load_checkpoint")
     return state

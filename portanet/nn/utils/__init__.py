@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.tensor import Tensor, _wrap
-from ..backend.inplace import imul
+from ...autograd.tensor import Tensor, _wrap
+from ...backend.inplace import imul
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -79,3 +79,6 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
         raise ValueError(f"clip_value must be positive, got clip_value={clip_value}")
     for g in _grads(parameters):
         g.array = g._bk.xp.clip(g.array, min=-c, max=c)
+
+
+from . import rnn  # noqa: E402,F401  (pn.nn.utils.rnn: packed sequences)
