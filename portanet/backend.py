@@ -93,7 +93,7 @@ class Backend:
         >>> x = bk.asarray([1.0, 2.0])
     """
 
-    __slots__ = ("name", "xp", "device", "float_dtype", "_fast", "__weakref__")
+    __slots__ = ("name", "xp", "device", "float_dtype", "_fast", "_free", "__weakref__")
 
     def __init__(self, name: str, xp: ModuleType, device: Any = None):
         self.name = name
@@ -101,6 +101,7 @@ class Backend:
         self.device = device
         self.float_dtype = xp.float32
         self._fast: dict[str, Any] = {}
+        self._free: bool | None = None   # reads_are_free, found on first use
 
     def __repr__(self) -> str:
         dev = "" if self.device is None else f", device={self.device!r}"
@@ -121,6 +122,39 @@ class Backend:
 
     def same_place(self, other: "Backend") -> bool:
         return self is other or (self.xp is other.xp and self.device == other.device)
+
+    @property
+    def reads_are_free(self) -> bool:
+        """Whether reading a value back to the host costs no device synchronization.
+
+        True where the arrays live in host memory (NumPy, torch on the CPU,
+        array_api_strict's CPU device); False on an accelerator (CuPy, torch on CUDA)
+        and on array_api_strict's simulated ``device1``, the CI stand-in for a GPU.
+        :mod:`portanet.checks` runs value checks at once where this is True and defers
+        them to the next synchronization where it is False.
+        """
+        if self._free is None:
+            self._free = _reads_are_free(self)
+        return self._free
+
+    def to_host(self, array: Any):
+        """A host NumPy copy of ``array`` (one device-to-host transfer, counted by
+        :func:`portanet.testing.count_host_syncs`)."""
+        return to_numpy(array)
+
+
+def _reads_are_free(bk: "Backend") -> bool:
+    if bk.name == "numpy":
+        return True
+    if bk.name == "cupy":
+        return False
+    if bk.name == "array_api_strict":
+        return bk.device is None or bk.device == bk.xp.Device("CPU_DEVICE")
+    try:  # torch (its default device may be CUDA), any namespace: ask a fresh array
+        dev = getattr(bk.xp.empty((0,), device=bk.device), "device", None)
+    except Exception:  # noqa: BLE001  (a namespace without devices lives on the host)
+        return True
+    return dev is None or "cpu" in str(getattr(dev, "type", dev)).lower()
 
 
 def _from_foreign(data: Any, bk: Backend) -> Any:
@@ -333,12 +367,20 @@ def to_numpy(x: Any):
     data = x.array if hasattr(x, "_bk") and hasattr(x, "array") else x
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
+    if isinstance(data, (int, float, bool, list, tuple)):
+        return np.asarray(data)
+    if _checks_pending:  # a natural synchronization: deferred value checks raise here
+        from .checks import flush
+        flush()
+    return host_read("to_numpy", _device_to_numpy, data)
+
+
+def _device_to_numpy(data: Any):
+    import numpy as np
     if array_api_compat.is_torch_array(data):
         return data.detach().cpu().numpy()
     if array_api_compat.is_cupy_array(data):
         return data.get()
-    if isinstance(data, (int, float, bool, list, tuple)):
-        return np.asarray(data)
     try:
         return np.from_dlpack(data)
     except Exception:
@@ -347,3 +389,36 @@ def to_numpy(x: Any):
         if inner is not None:
             return np.asarray(inner).copy()
         return np.asarray(data)
+
+
+# ------------------------------------------------------------------ host reads
+# Every device-to-host read portanet makes goes through host_read(), so that
+# pn.testing.count_host_syncs() sees it once (the library-level reads it triggers inside,
+# e.g. torch's .cpu() then .numpy(), are not counted again).  Observers are registered
+# only while a count runs: otherwise host_read() is one list test.
+
+class _Reads(threading.local):
+    depth = 0
+
+
+_reads = _Reads()
+_read_observers: list = []      # callables(kind) of pn.testing.count_host_syncs
+_read_context = None            # a context manager factory wrapped around counted reads
+_checks_pending = False         # set by portanet.checks once a check was deferred (any thread)
+
+
+def host_read(kind: str, fn, *args):
+    """Call ``fn(*args)``, a read of device values back to the host, counted once as ``kind``."""
+    if not _read_observers:
+        return fn(*args)
+    if _reads.depth == 0:
+        for observe in list(_read_observers):
+            observe(kind)
+    _reads.depth += 1
+    try:
+        if _read_context is not None:  # e.g. CuPy's allow_synchronize(True) while counting
+            with _read_context():
+                return fn(*args)
+        return fn(*args)
+    finally:
+        _reads.depth -= 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend, BackendError, dtype_name, get_backend, resolve_dtype
+from .. import backend as _backend
 from . import function as _fn
 from . import hooks as _hooks
 from .version import bump as _bump
@@ -185,11 +186,10 @@ class Tensor:
         d = self.array
         if self.ndim:
             d = self._bk.xp.reshape(d, ())
-        if hasattr(d, "item"):
-            return d.item()
-        # strict arrays have no .item(): convert by kind, so an int stays an int
-        name = dtype_name(d.dtype)
-        return bool(d) if name == "bool" else float(d) if name.startswith("float") else int(d)
+        if _backend._checks_pending:  # a natural synchronization: deferred checks raise here
+            from ..checks import flush
+            flush()
+        return _backend.host_read("item", _item, d)
 
     def numpy(self):
         """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
@@ -307,6 +307,14 @@ def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
 
 _new = object.__new__
 Tensor._wrap = staticmethod(_wrap)
+
+
+def _item(d):
+    if hasattr(d, "item"):
+        return d.item()
+    # strict arrays have no .item(): convert by kind, so an int stays an int
+    name = dtype_name(d.dtype)
+    return bool(d) if name == "bool" else float(d) if name.startswith("float") else int(d)
 
 
 def _is_float(xp, dtype) -> bool:

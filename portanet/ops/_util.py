@@ -31,3 +31,30 @@ def expand_reduced(xp, g, in_shape, axes, keepdims):
         shape = tuple(1 if i in axes else s for i, s in enumerate(in_shape))
         g = xp.reshape(g, shape)
     return g
+
+
+_CONSTS: dict = {}
+
+
+def const(xp, like, value):
+    """A cached 0-d array holding ``value`` with ``like``'s dtype and device.
+
+    For the second argument of ``xp.maximum``/``xp.minimum``: given a Python number, the
+    torch wrapper of array-api-compat turns it into a new device tensor at every call,
+    which on CUDA is a host-to-device copy that synchronizes (torch's sync debug mode
+    reports it).  A 0-d array made once per dtype and device costs nothing after the
+    first call, and NumPy runs ``maximum(a, zero)`` as fast as ``maximum(a, 0)``
+    (``xp.clip`` would avoid the copy too, but costs NumPy 4x on small arrays).
+
+    Example:
+        >>> xp.maximum(a, const(xp, a, 0))   # ReLU
+    """
+    dtype, device = like.dtype, like.device
+    key = (dtype, device, value)
+    try:
+        return _CONSTS[key]
+    except KeyError:
+        c = _CONSTS[key] = xp.full((), value, dtype=dtype, device=device)
+        return c
+    except TypeError:  # an unhashable dtype or device: made afresh
+        return xp.full((), value, dtype=dtype, device=device)

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ._util import const
 
 __all__ = ["RNNLayer", "rnn_layer", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "MODES"]
@@ -144,7 +145,7 @@ class RNNLayer(Function):
             n, s = bs[t], off[t]
             hp = h if n == B else h[:n, ...]
             pre = xw[s:s + n, ...] + hp @ whT
-            hn = xp.maximum(pre, 0) if relu else xp.tanh(pre)
+            hn = xp.maximum(pre, const(xp, pre, 0)) if relu else xp.tanh(pre)
             saved.append((hn, hp))
             ys.append(hn)
             h = hn if n == B else xp.concat([hn, h[n:, ...]])
