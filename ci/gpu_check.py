@@ -265,15 +265,29 @@ def syncs() -> None:
 # --------------------------------------------------------------------------- bench
 
 
+def _generic(step_sync):
+    """The same step with every fast path off (CuPy's fused kernels included)."""
+    from portanet import fast
+    step, sync = step_sync
+
+    def generic():
+        with fast.disabled():
+            return step()
+    return generic, sync
+
+
 def bench(seconds: float = 1.0, rounds: int = 3) -> None:
-    libs = ("portanet/cupy", "portanet/torch:cuda", "pytorch")
+    libs = ("portanet/cupy", "portanet/cupy generic", "portanet/torch:cuda", "pytorch")
     print(f"seconds per training step (median of samples of n steps + one synchronize; "
           f"min over {rounds} interleaved rounds); ratio = portanet / PyTorch CUDA eager")
     for kind, opt in (("mlp", "Adam"), ("cnn", "SGD-momentum-nesterov"), ("lstm", "Adam")):
         steps = {}
         for lib in libs:
             try:
-                steps[lib] = make_step(lib, kind, opt, clip=False)
+                if lib.endswith(" generic"):
+                    steps[lib] = _generic(make_step(lib.split()[0], kind, opt, clip=False))
+                else:
+                    steps[lib] = make_step(lib, kind, opt, clip=False)
             except Exception as e:  # noqa: BLE001
                 print(f"  {kind} {lib}: ERROR {type(e).__name__}: {e}")
         best = {lib: float("inf") for lib in steps}

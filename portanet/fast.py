@@ -6,10 +6,18 @@ path is proven equal to the generic one by a test (``tests/test_fast_paths.py``,
 ``tests/test_kernels_*.py``).  This module and ``portanet/kernels`` are the only ones
 below ``io``/``data`` that name array libraries directly.
 
+torch's: ``index_add`` and PyTorch's fused CPU optimizer kernels (``optim.adam``,
+``optim.sgd``, ``optim.adagrad``: :mod:`portanet.kernels.torch_optim`).
+
+CuPy's: ``index_add`` (cupy.add.at) and the fused CUDA kernels of
+:mod:`portanet.kernels.cupy_kernels` (``optim.adam``, ``optim.sgd``, ``lstm_cell_forward``,
+``lstm_cell_backward``).
+
 NumPy's paths: ``index_add`` (np.add.at), ``relu_backward``, ``conv2d`` (stride-1
 convolution as shifted-row GEMMs), ``optim.sgd`` (in-place NumPy); with numba installed
-also ``max_pool2d``, ``avg_pool2d`` and ``optim.<rule>`` for every optimizer (one fused
-loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out.
+also ``max_pool2d``, ``avg_pool2d``, ``philox_uint32`` (the random stream) and ``optim.<rule>`` for every optimizer (one fused
+loop per parameter).  ``PORTANET_NUMBA=0`` leaves numba out, ``PORTANET_CUPY_KERNELS=0``
+CuPy's kernels.
 
 Example:
     >>> lookup(numpy, "index_add")  # np.add.at-based scatter-add
@@ -105,22 +113,25 @@ def _numba_rules() -> dict[str, Callable]:
         return {}
     from .kernels import OPTIM_RULES
     rules = {name: _lazy("portanet.kernels.numba_optim", attr) for name, attr in OPTIM_RULES.items()}
+    rules["philox_uint32"] = _lazy("portanet.kernels.numba_philox", "uint32_stream", size_arg=2)
     rules["max_pool2d"] = _lazy("portanet.kernels.numba_pool", "max_pool2d")
     rules["avg_pool2d"] = _lazy("portanet.kernels.numba_pool", "avg_pool2d")
     return rules
 
 
-def _lazy(module: str, attr: str) -> Callable:
+def _lazy(module: str, attr: str, size_arg: int | None = None) -> Callable:
     """A stand-in for ``module.attr`` that imports it at its first worthwhile call.
 
-    The first argument of every call is the array the kernel works on; until the
-    module is imported, calls with a small one decline (return ``None``).
+    The first argument of every call is the array the kernel works on (or argument
+    ``size_arg`` is its element count); until the module is imported, calls with a small
+    one decline (return ``None``).
     """
     box: list = []
 
     def call(*args):
         if not box:
-            if "numba" not in sys.modules and getattr(args[0], "size", 0) < NUMBA_MIN_SIZE:
+            size = args[size_arg] if size_arg is not None else getattr(args[0], "size", 0)
+            if "numba" not in sys.modules and size < NUMBA_MIN_SIZE:
                 return None
             try:
                 box.append(getattr(importlib.import_module(module), attr))
@@ -142,19 +153,23 @@ def _torch_paths() -> dict[str, Callable]:
         out = torch.zeros((n,) + tuple(values.shape[1:]), dtype=values.dtype, device=values.device)
         return out.index_add_(0, idx, values)
 
-    return {"index_add": index_add}
+    from .kernels.torch_optim import paths
+    return {"index_add": index_add, **paths()}
 
 
 def _cupy_paths() -> dict[str, Callable]:
     import cupy
-    import cupyx
+
+    from .kernels.cupy_kernels import paths
 
     def index_add(n, idx, values):
         out = cupy.zeros((n,) + values.shape[1:], dtype=values.dtype)
-        cupyx.scatter_add(out, idx, values)
+        cupy.add.at(out, idx, values)   # (cupyx.scatter_add is deprecated for it)
         return out
 
-    return {"index_add": index_add}
+    # PORTANET_CUPY_KERNELS=0 leaves the fused kernels out (the generic code runs)
+    kernels = paths() if os.environ.get("PORTANET_CUPY_KERNELS", "1") != "0" else {}
+    return {"index_add": index_add, **kernels}
 
 
 _MAKERS = {"numpy": _numpy_paths, "torch": _torch_paths, "cupy": _cupy_paths}

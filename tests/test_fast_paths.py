@@ -17,8 +17,12 @@ def _registered(backend):
 def test_known_fast_paths_are_registered(backend):
     numpy_paths = ["conv2d", "index_add", "optim.sgd", "relu_backward"]
     if fast._importable("numba") and os.environ.get("PORTANET_NUMBA", "1") != "0":
-        numpy_paths += ["avg_pool2d", "max_pool2d", *OPTIM_RULES]
-    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add"], "cupy": ["index_add"]}
+        numpy_paths += ["avg_pool2d", "max_pool2d", "philox_uint32", *OPTIM_RULES]
+    cupy_paths = ["index_add"]
+    if os.environ.get("PORTANET_CUPY_KERNELS", "1") != "0":
+        cupy_paths += ["lstm_cell_backward", "lstm_cell_forward", "optim.adam", "optim.sgd"]
+    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add", "optim.adagrad", "optim.adam", "optim.sgd"],
+                "cupy": cupy_paths}
     assert _registered(backend) == expected.get(backend.name, [])
     with fast.disabled():
         assert fast.lookup(backend.xp, "index_add") is None

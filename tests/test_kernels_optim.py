@@ -73,15 +73,16 @@ def _state(opt, ps):
 def spy(monkeypatch):
     """Counts, per fast-path name, the calls that returned True (handled the update)."""
     counts = {}
-    with pn.use_backend("numpy") as bk:  # makes sure NumPy's fast paths are registered
-        table = fast._REGISTRY[id(bk.xp)]
-    for name, fn in list(table.items()):
-        def wrapped(*a, _fn=fn, _name=name):
-            out = _fn(*a)
-            if out:
-                counts[_name] = counts.get(_name, 0) + 1
-            return out
-        monkeypatch.setitem(table, name, wrapped)
+    with pn.use_backend("numpy"):  # makes sure NumPy's fast paths are registered
+        pass
+    for table in fast._REGISTRY.values():   # every backend made so far (the test's too)
+        for name, fn in list(table.items()):
+            def wrapped(*a, _fn=fn, _name=name):
+                out = _fn(*a)
+                if out:
+                    counts[_name] = counts.get(_name, 0) + 1
+                return out
+            monkeypatch.setitem(table, name, wrapped)
     return counts
 
 
@@ -103,8 +104,10 @@ def _compare(spy, name, kwargs, dtype, backend_name):
             else:
                 assert st[k].dtype == ref[k].dtype, k
                 np.testing.assert_allclose(st[k], ref[k], rtol=rtol, atol=atol, err_msg=k)
-    # SGD has a NumPy path too (kernels/numpy_optim.py), used without numba
-    expect_fused = backend_name == "numpy" and (HAVE_NUMBA or name == "SGD")
+    # SGD has a NumPy path too (kernels/numpy_optim.py), used without numba; torch takes
+    # PyTorch's fused CPU kernels for SGD, Adam/AdamW and Adagrad (kernels/torch_optim.py)
+    expect_fused = ((backend_name == "numpy" and (HAVE_NUMBA or name == "SGD"))
+                    or (backend_name == "torch" and RULE[name] in ("sgd", "adam", "adagrad")))
     assert fused_calls == (3 * STEPS if expect_fused else 0)
 
 

@@ -7,6 +7,7 @@ equal to the generic path by ``tests/test_kernels_*.py``.
 
 * :mod:`.numba_optim`: one fused loop per optimizer update (all options), numba.
 * :mod:`.numba_pool`: max and average pooling, one pass each way, numba.
+* :mod:`.numba_philox`: the Philox random stream in one loop, numba.
 * :mod:`.numpy_conv`: stride-1 convolution as shifted-row GEMMs, NumPy.
 * :mod:`.numpy_optim`: SGD with in-place NumPy calls (small arrays, or no numba).
 

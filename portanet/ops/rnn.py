@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..fast import lookup
 from ._util import const
 
 __all__ = ["RNNLayer", "rnn_layer", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
@@ -94,16 +95,21 @@ class RNNLayer(Function):
         H = c.shape[1]
         whrT = None if w_hr is None else w_hr.T
         ys, saved = [], []
+        fused = lookup(xp, "lstm_cell_forward")  # CuPy: one kernel for the pointwise part
         for t in steps:
             n, s = bs[t], off[t]
             hp, cp = (h, c) if n == B else (h[:n, ...], c[:n, ...])
             gates = xw[s:s + n, ...] + hp @ whT
-            sg = _sigmoid(xp, gates)  # i, f, o (the g quarter is recomputed with tanh below)
-            i, f, o = sg[:, :H], sg[:, H:2 * H], sg[:, 3 * H:]
-            g = xp.tanh(gates[:, 2 * H:3 * H])
-            cn = f * cp + i * g
-            tc = xp.tanh(cn)
-            hn = o * tc
+            out = fused(gates, cp) if fused is not None else None
+            if out is not None:
+                i, f, g, o, cn, tc, hn = out
+            else:
+                sg = _sigmoid(xp, gates)  # i, f, o (the g quarter is recomputed with tanh below)
+                i, f, o = sg[:, :H], sg[:, H:2 * H], sg[:, 3 * H:]
+                g = xp.tanh(gates[:, 2 * H:3 * H])
+                cn = f * cp + i * g
+                tc = xp.tanh(cn)
+                hn = o * tc
             if whrT is not None:
                 saved.append((i, f, g, o, cp, tc, hp, hn))  # hn: the projection's input
                 hn = hn @ whrT
@@ -177,6 +183,7 @@ class RNNLayer(Function):
             H = saved[0][0].shape[1]
             dc = gc if gc is not None else xp.zeros((B, H), dtype=dt, device=dev)
             w_hr = self.w_hr
+            fused = lookup(xp, "lstm_cell_backward")  # CuPy: one kernel per step
         for k in range(len(saved) - 1, -1, -1):
             t = self.steps[k]
             n, s = bs[t], off[t]
@@ -188,12 +195,16 @@ class RNNLayer(Function):
                 if w_hr is not None:
                     dproj[t] = dht
                     dht = dht @ w_hr
-                dct = dht * o * (1 - tc * tc)
-                dct = dct + (dc if n == B else dc[:n, ...])
-                dG = xp.concat([dct * g * i * (1 - i), dct * cp * f * (1 - f),
-                                dct * i * (1 - g * g), dht * tc * o * (1 - o)], axis=1)
+                dcn = dc if n == B else dc[:n, ...]
+                out = fused(dht, dcn, i, f, g, o, cp, tc) if fused is not None else None
+                if out is not None:
+                    dG, dcp = out
+                else:
+                    dct = dht * o * (1 - tc * tc) + dcn
+                    dG = xp.concat([dct * g * i * (1 - i), dct * cp * f * (1 - f),
+                                    dct * i * (1 - g * g), dht * tc * o * (1 - o)], axis=1)
+                    dcp = dct * f
                 dgi[t] = dG
-                dcp = dct * f
                 dc = dcp if n == B else xp.concat([dcp, dc[n:, ...]])
                 dhp = dG @ whh
             elif mode == "GRU":
