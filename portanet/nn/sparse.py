@@ -50,7 +50,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                      f"{_who}: index {{}} is out of range for {num} embeddings (valid 0..{num - 1}); "
                      f"input shape {input.shape}, weight shape {weight.shape}",
                      detail=xp.where(lo < 0, lo, hi))
-    return _EmbeddingFn.apply(weight, idx=input.array, padding_idx=padding_idx)
+    try:
+        return _EmbeddingFn.apply(weight, idx=input.array, padding_idx=padding_idx)
+    except Exception:
+        # a library that bounds-checks its own gather (array_api_strict) fails first: the
+        # deferred check above says it better (which layer, which index, both shapes)
+        checks.flush()
+        raise
 
 
 class Embedding(Module):
