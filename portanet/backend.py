@@ -365,13 +365,13 @@ def to_numpy(x: Any):
     import numpy as np
     # a portanet Tensor (duck-typed: this layer sits below autograd) gives its array
     data = x.array if hasattr(x, "_bk") and hasattr(x, "array") else x
+    if _checks_pending:  # a natural synchronization: deferred value checks raise here
+        from .checks import flush
+        flush()
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
     if isinstance(data, (int, float, bool, list, tuple)):
         return np.asarray(data)
-    if _checks_pending:  # a natural synchronization: deferred value checks raise here
-        from .checks import flush
-        flush()
     return host_read("to_numpy", _device_to_numpy, data)
 
 

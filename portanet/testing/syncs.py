@@ -63,6 +63,7 @@ _PLUMBING = tuple(os.path.join(_PKG, p) for p in (
     "backend.py", "backend" + os.sep, "checks.py", os.path.join("autograd", "tensor.py"),
     os.path.join("testing", "syncs.py")))
 
+_UPLOAD = "host-to-device"
 _STRICT_METHODS = ("__bool__", "__int__", "__float__", "__index__", "__complex__", "__array__",
                    "__dlpack__", "to_device")
 _TORCH_METHODS = ("__bool__", "__int__", "__float__", "__index__", "__complex__", "__array__",
@@ -79,25 +80,39 @@ class HostSyncs:
 
     @property
     def count(self) -> int:
+        """Every counted sync: reads and uploads."""
         return len(self.sites)
+
+    @property
+    def reads(self) -> list[str]:
+        """The sites of device-to-host reads (everything but uploads)."""
+        return [s for s in self.sites if not s.startswith(_UPLOAD)]
+
+    @property
+    def uploads(self) -> list[str]:
+        """The sites of uploads of host data (``"host-to-device ..."``)."""
+        return [s for s in self.sites if s.startswith(_UPLOAD)]
 
     def _add(self, site: str) -> None:
         with self._lock:
             self.sites.append(site)
 
-    def summary(self) -> str:
+    def summary(self, sites: list[str] | None = None) -> str:
         """``"3 host syncs: 2x bool at portanet/nn/x.py:12 f; 1x item at ..."``."""
+        sites = self.sites if sites is None else sites
         counts: dict[str, int] = {}
-        for s in self.sites:
+        for s in sites:
             counts[s] = counts.get(s, 0) + 1
         body = "; ".join(f"{n}x {s}" for s, n in counts.items())
-        return f"{self.count} host sync{'' if self.count == 1 else 's'}" + (f": {body}" if body else "")
+        return f"{len(sites)} host sync{'' if len(sites) == 1 else 's'}" + (f": {body}" if body else "")
 
-    def assert_at_most(self, n: int, what: str = "the block") -> None:
-        """Raise AssertionError naming every read site when more than ``n`` reads were counted."""
-        if self.count > n:
+    def assert_at_most(self, n: int, what: str = "the block", uploads: bool = True) -> None:
+        """Raise AssertionError naming every site when more than ``n`` syncs were counted
+        (reads only with ``uploads=False``)."""
+        sites = self.sites if uploads else self.reads
+        if len(sites) > n:
             raise AssertionError(f"{what}: at most {n} host sync{'' if n == 1 else 's'} allowed, "
-                                 f"counted {self.summary()}")
+                                 f"counted {self.summary(sites)}")
 
     def __repr__(self) -> str:
         return f"HostSyncs({self.summary()})"
@@ -178,7 +193,7 @@ def _wrap_upload(mod: Any, name: str, is_array: Any, on_device: Any) -> None:
 
     def counted(obj, *args, **kwargs):
         if _active and _backend._reads.depth == 0 and not is_array(obj) and on_device(kwargs):
-            _record(f"host-to-device {name}")
+            _record(f"{_UPLOAD} {name}")
         return inner(obj, *args, **kwargs)
 
     counted.__name__ = name
