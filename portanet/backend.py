@@ -143,6 +143,18 @@ class Backend:
         return to_numpy(array)
 
 
+def reads_countable(bk: "Backend") -> bool:
+    """Whether :func:`portanet.testing.count_host_syncs` sees every read on ``bk``:
+    array_api_strict and torch (their array classes' read methods can be wrapped), CuPy
+    where ``cupyx.allow_synchronize`` exists; NumPy never (and its reads are free)."""
+    if bk.name in ("array_api_strict", "torch"):
+        return True
+    if bk.name == "cupy":
+        import cupyx
+        return hasattr(cupyx, "allow_synchronize")
+    return False
+
+
 def _reads_are_free(bk: "Backend") -> bool:
     if bk.name == "numpy":
         return True

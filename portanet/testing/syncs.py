@@ -121,11 +121,7 @@ class HostSyncs:
 def countable(bk: Any) -> bool:
     """Whether :func:`count_host_syncs` sees every read on backend ``bk``: array_api_strict
     and torch always, CuPy where ``cupyx.allow_synchronize`` exists, NumPy never."""
-    if bk.name in ("array_api_strict", "torch"):
-        return True
-    if bk.name == "cupy":
-        return _cupy_guard() is not None
-    return False
+    return _backend.reads_countable(bk)
 
 
 def _cupy_guard():
