@@ -39,7 +39,7 @@ import os
 import threading
 from typing import Any
 
-from . import backend as _backend
+from .backend import host as _host
 
 __all__ = ["check", "flush", "pending", "strict", "deferred", "mode"]
 
@@ -134,11 +134,11 @@ def check(backend: Any, ok: Any, exc_type: type, message: str, detail: Any = Non
         if detail is not None:
             prev[1] = xp.where(prev[0], detail, prev[1])
         prev[0] = xp.logical_and(prev[0], ok)
-    _backend._checks_pending = True
+    _host._checks_pending = True
 
 
 def _host_value(bk: Any, detail: Any) -> Any:
-    return bk.to_host(detail).tolist()
+    return bk.adapter.to_numpy(detail).tolist()
 
 
 def pending() -> int:
@@ -162,7 +162,7 @@ def flush() -> None:
     for bk, checks in by_backend.items():
         xp = bk.xp
         flags = xp.stack([xp.reshape(ok, ()) for ok, _, _, _ in checks])
-        host = _backend.host_read("deferred checks", bk.to_host, flags).tolist()
+        host = _host.host_read("deferred checks", bk.adapter.to_numpy, flags).tolist()
         for (_, detail, exc_type, message), good in zip(checks, host):
             if not good:
                 raise exc_type(message if detail is None else message.format(_host_value(bk, detail)))

@@ -122,7 +122,7 @@ def _uint32_block(n: int, gen: Generator, bk, per_replica: bool = False):
     the same either way, so all replicas stay at the same place in the stream.
     """
     from . import philox
-    from .fast import lookup
+    from .backend.fast import lookup
     start = gen._take(n)
     key = _replica_key(gen.seed, gen.replica) if per_replica else gen.seed
     fused = lookup(bk.xp, "philox_uint32")  # NumPy with numba: one loop, same bits

@@ -44,7 +44,7 @@ def test_a_failing_budget_names_the_line_in_portanet(host_syncs, backend):
         with pn.checks.strict():
             F.cross_entropy(x, y)
     with pytest.raises(AssertionError, match=r"a loss: at most 0 host syncs allowed, counted 1 host "
-                                             r"sync: 1x bool at portanet/nn/losses.py:\d+ _check_range"):
+                                             r"sync: 1x bool at portanet/ops/losses.py:\d+ _check_range"):
         syncs.assert_at_most(0, "a loss")
     syncs.assert_at_most(1)
     assert repr(syncs).startswith("HostSyncs(1 host sync: ")
@@ -52,7 +52,7 @@ def test_a_failing_budget_names_the_line_in_portanet(host_syncs, backend):
 
 def test_python_numbers_uploaded_by_the_compat_wrapper_are_counted(host_syncs, xp, backend):
     """torch's compat ``maximum(a, 0)`` makes a device tensor of 0 at every call (a
-    synchronous copy on CUDA); ops pass a cached 0-d array instead (ops/_util.const)."""
+    synchronous copy on CUDA); ops pass a cached 0-d array instead (ops/util.const)."""
     if backend.name != "torch":
         pytest.skip("array_api_strict takes Python numbers as they are")
     a = pn.randn(3).array

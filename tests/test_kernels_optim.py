@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 try:  # once numba is loaded the kernels take arrays of every size, small test ones too
@@ -190,7 +190,7 @@ import sys, json
 sys.modules["numba"] = None          # numba is not installed, as far as imports can tell
 import numpy as np
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 assert fast.lookup(np, "optim.adam") is None and fast.lookup(np, "max_pool2d") is None
 pn.manual_seed(0)
 model = pn.nn.Sequential(pn.nn.Conv2d(1, 2, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
@@ -234,9 +234,9 @@ opt = pn.optim.Adam([w])
 w.grad = pn.tensor(np.ones(1000, np.float32))
 opt.step()
 print("numba" in sys.modules)
-big = pn.tensor(np.zeros(pn.fast.NUMBA_MIN_SIZE, np.float32), requires_grad=True)
+big = pn.tensor(np.zeros(pn.backend.fast.NUMBA_MIN_SIZE, np.float32), requires_grad=True)
 opt.add_param_group({"params": [big]})
-big.grad = pn.tensor(np.ones(pn.fast.NUMBA_MIN_SIZE, np.float32))
+big.grad = pn.tensor(np.ones(pn.backend.fast.NUMBA_MIN_SIZE, np.float32))
 opt.step()
 print("numba" in sys.modules, "portanet.kernels.numba_optim" in sys.modules)
 """
@@ -251,6 +251,6 @@ def test_numba_is_imported_only_for_a_large_array():
 
 
 def test_a_kernel_module_that_fails_to_import_declines():
-    stand_in = fast._lazy("portanet.kernels.no_such_module", "adam")
+    stand_in = fast.lazy_kernel("portanet.kernels.no_such_module", "adam")
     big = np.zeros(fast.NUMBA_MIN_SIZE)
     assert stand_in(big, big, {}, {}) is None  # falsy: the generic rule runs

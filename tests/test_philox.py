@@ -168,7 +168,7 @@ def test_numba_stream_equals_the_plain_int_reference(seed, start, n):
 def test_large_draws_take_the_numba_path_and_equal_the_generic_stream():
     """A draw of NUMBA_MIN_SIZE values or more goes through the kernel; it continues the
     stream exactly where the generic code would."""
-    from portanet import fast
+    from portanet.backend import fast
     from portanet.kernels import NUMBA_MIN_SIZE
     n = NUMBA_MIN_SIZE + 3
     with pn.use_backend("numpy"):

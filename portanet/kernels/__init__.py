@@ -1,4 +1,4 @@
-"""Backend-specific kernels behind portanet's fast-path registry (``portanet.fast``).
+"""Backend-specific kernels behind portanet's fast-path registry (``portanet.backend.fast``).
 
 Each module here names an array library (and numba) directly, which core code never
 does; the ops and optimizers reach them only through ``fast.lookup(xp, name)`` and keep

@@ -11,52 +11,14 @@ Example:
 """
 from __future__ import annotations
 
-from .. import checks
 from ..autograd.tensor import Tensor
-from ..backend import dtype_name
-from ..ops.embedding import Embedding as _EmbeddingFn
+from ..backend.inplace import set_at
+from ..ops.embedding import embedding
 from . import init
 from .layers import empty_parameter
 from .module import Module
 
-__all__ = ["Embedding", "embedding"]
-
-
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
-              _who: str = "embedding") -> Tensor:
-    """Rows of ``weight`` ``(num, dim)`` picked by the integer tensor ``input`` (any shape).
-
-    Raises:
-        IndexError: an index outside ``[0, num)`` (the message names the range and shapes).
-
-    Example:
-        >>> F.embedding(pn.tensor([0, 2]), pn.eye(3)).tolist()
-        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-    """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{_who} expected a pn.Tensor of indices, got {type(input).__name__}")
-    if not dtype_name(input.dtype).startswith(("int", "uint")):
-        raise TypeError(f"{_who} expected integer indices, got dtype {dtype_name(input.dtype)} "
-                        f"(input shape {input.shape})")
-    num = weight.shape[0]
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += num
-    xp = input._bk.xp
-    if input.numel():
-        # on the device: immediate where reads are free, else raised at the next sync
-        # (checks.py); the message names the first bad index, read back only on failure
-        lo, hi = xp.min(input.array), xp.max(input.array)
-        checks.check(input._bk, xp.logical_and(lo >= 0, hi < num), IndexError,
-                     f"{_who}: index {{}} is out of range for {num} embeddings (valid 0..{num - 1}); "
-                     f"input shape {input.shape}, weight shape {weight.shape}",
-                     detail=xp.where(lo < 0, lo, hi))
-    try:
-        return _EmbeddingFn.apply(weight, idx=input.array, padding_idx=padding_idx)
-    except Exception:
-        # a library that bounds-checks its own gather (array_api_strict) fails first: the
-        # deferred check above says it better (which layer, which index, both shapes)
-        checks.flush()
-        raise
+__all__ = ["Embedding"]
 
 
 class Embedding(Module):
@@ -88,7 +50,9 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.array[self.padding_idx, :] = 0.0
+            w = self.weight
+            row = (self.padding_idx, slice(None))
+            w._set_inplace(set_at(w._bk.xp, w.array, row, 0.0), "Embedding.reset_parameters")
 
     def forward(self, x: Tensor) -> Tensor:
         return embedding(x, self.weight, self.padding_idx, _who=self._label())

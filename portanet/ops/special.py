@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ._util import const
+from .util import const
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 

@@ -18,7 +18,7 @@ How reads are seen, per library:
   from pageable host memory is synchronous on CUDA, and torch's sync debug mode
   reports it.  array-api-compat's torch wrapper makes one for a Python number given to
   ``maximum``/``minimum``/``logical_and``...: pass a 0-d array instead
-  (``portanet.ops._util.const``).  Counted as ``"host-to-device ..."``.
+  (``portanet.ops.util.const``).  Counted as ``"host-to-device ..."``.
 * **portanet's own reads** (``pn.to_numpy``, ``Tensor.item`` and everything built on
   them, the flush of deferred checks) are counted on every backend, once each (the
   library calls they make inside are not counted again).
@@ -52,7 +52,7 @@ import sys
 import threading
 from typing import Any, Iterator
 
-from .. import backend as _backend
+from ..backend import host as _host
 from .. import checks as _checks
 
 __all__ = ["count_host_syncs", "HostSyncs", "countable"]
@@ -121,7 +121,7 @@ class HostSyncs:
 def countable(bk: Any) -> bool:
     """Whether :func:`count_host_syncs` sees every read on backend ``bk``: array_api_strict
     and torch always, CuPy where ``cupyx.allow_synchronize`` exists, NumPy never."""
-    return _backend.reads_countable(bk)
+    return bk.reads_countable
 
 
 def _cupy_guard():
@@ -167,13 +167,13 @@ def _wrap_method(cls: type, name: str) -> None:
     inner = getattr(cls, name)
 
     def counted(self, *args, **kwargs):
-        if _active and _backend._reads.depth == 0:
+        if _active and _host._reads.depth == 0:
             _record(name.strip("_"))
-            _backend._reads.depth += 1   # what the read calls inside is the same read
+            _host._reads.depth += 1   # what the read calls inside is the same read
             try:
                 return inner(self, *args, **kwargs)
             finally:
-                _backend._reads.depth -= 1
+                _host._reads.depth -= 1
         return inner(self, *args, **kwargs)
 
     counted.__name__ = name
@@ -188,7 +188,7 @@ def _wrap_upload(mod: Any, name: str, is_array: Any, on_device: Any) -> None:
     inner = getattr(mod, name)
 
     def counted(obj, *args, **kwargs):
-        if _active and _backend._reads.depth == 0 and not is_array(obj) and on_device(kwargs):
+        if _active and _host._reads.depth == 0 and not is_array(obj) and on_device(kwargs):
             _record(f"{_UPLOAD} {name}")
         return inner(obj, *args, **kwargs)
 
@@ -215,11 +215,11 @@ def _patch() -> None:
         # counted on the CPU too: the same call on CUDA is a synchronous upload
         for name in ("asarray", "as_tensor", "tensor"):
             _wrap_upload(torch, name, lambda o: isinstance(o, torch.Tensor), lambda kw: True)
-    _backend._read_observers.append(_record)
+    _host._read_observers.append(_record)
 
 
 def _unpatch() -> None:
-    _backend._read_observers.remove(_record)
+    _host._read_observers.remove(_record)
     while _saved:
         cls, name, orig = _saved.pop()
         if orig is _MISSING:
@@ -250,7 +250,7 @@ def count_host_syncs(defer_checks: bool = True) -> Iterator[HostSyncs]:
             _patch()
         _active.append(counter)
     guard = _cupy_guard() if "cupy" in sys.modules else None
-    prev_context = _backend._read_context
+    prev_context = _host._read_context
     try:
         with contextlib.ExitStack() as stack:
             if defer_checks:
@@ -258,10 +258,10 @@ def count_host_syncs(defer_checks: bool = True) -> Iterator[HostSyncs]:
             if guard is not None:
                 # any CuPy synchronization that is not one of portanet's counted reads raises
                 stack.enter_context(guard(False))
-                _backend._read_context = lambda: guard(True)
+                _host._read_context = lambda: guard(True)
             yield counter
     finally:
-        _backend._read_context = prev_context
+        _host._read_context = prev_context
         with _patch_lock:
             _active.remove(counter)
             if not _active:

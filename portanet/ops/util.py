@@ -1,5 +1,21 @@
-"""Small helpers shared by the primitives."""
+"""Small helpers shared by the op families: broadcasting, axes, tuples, constants.
+
+Example:
+    >>> ntuple(3, 2, "kernel_size")
+    (3, 3)
+    >>> unbroadcast(xp, g, (1, 4))     # sum g over the axes broadcasting stretched
+"""
 from __future__ import annotations
+
+import numbers
+
+from ..autograd.tensor import Tensor
+from ..backend import device_of
+
+__all__ = ["unbroadcast", "norm_axis", "expand_reduced", "ntuple", "py_scalar", "lift",
+           "device_of", "register_methods", "Number", "const"]
+
+Number = numbers.Number
 
 
 def unbroadcast(xp, g, shape):
@@ -33,6 +49,52 @@ def expand_reduced(xp, g, in_shape, axes, keepdims):
     return g
 
 
+def ntuple(v, n: int, name: str) -> tuple:
+    """``v`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints.
+
+    Raises:
+        ValueError: naming ``name`` when ``v`` has the wrong length.
+    """
+    t = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
+    if len(t) != n:
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+def py_scalar(c):
+    """NumPy scalars become Python numbers, so they cannot promote float32 to float64."""
+    t = type(c)
+    if t is float or t is int:
+        return c
+    return c.item() if hasattr(c, "item") else c
+
+
+def lift(x, like: Tensor) -> Tensor:
+    """A raw array or number as a constant Tensor on ``like``'s backend (numbers take
+    ``like``'s dtype); a Tensor is returned unchanged."""
+    if isinstance(x, Tensor):
+        return x
+    bk = like._bk
+    if isinstance(x, Number):
+        return Tensor.from_array(bk.xp.asarray(x, dtype=like.dtype, device=bk.device), bk)
+    return Tensor.from_array(bk.asarray(x), bk)
+
+
+def register_methods(*functions, **named) -> None:
+    """Make functions Tensor methods: each under its own name, and ``named`` as given.
+
+    Each op family registers its methods where its functions are defined, so that
+    ``autograd`` never imports ``ops``.
+
+    Example:
+        >>> register_methods(exp, log, clamp=clip)
+    """
+    for fn in functions:
+        setattr(Tensor, fn.__name__, fn)
+    for name, fn in named.items():
+        setattr(Tensor, name, fn)
+
+
 _CONSTS: dict = {}
 
 
@@ -49,7 +111,7 @@ def const(xp, like, value):
     Example:
         >>> xp.maximum(a, const(xp, a, 0))   # ReLU
     """
-    dtype, device = like.dtype, like.device
+    dtype, device = like.dtype, device_of(like)
     key = (dtype, device, value)
     try:
         return _CONSTS[key]
