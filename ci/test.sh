@@ -12,11 +12,19 @@ if ! "$PY" -c "import jax" 2>/dev/null; then
   "$PY" -m pip install -q "jax[cpu]==0.10.2" || echo "jax not installed: its backend is skipped"
 fi
 "$PY" -m pip install -q -e ".[test,examples,mpi,fast]"
-"$PY" -c "import portanet as pn; print('backends available:', ', '.join(pn.available_backends()))"
+BACKENDS=$("$PY" -c "import portanet as pn; print(','.join(pn.available_backends()))")
+echo "backends available: $BACKENDS"
 # numba compiles its kernels once per machine (cached beside the source): do it here, not
 # inside the first test that happens to need one
 "$PY" -m portanet.kernels
-"$PY" -m pytest -q -p no:cacheprovider "$@"
+# The whole suite on every backend plus array_api_strict's simulated accelerator
+# `device1` (it refuses host conversion as CuPy does, and value checks are deferred there
+# as on a GPU: what fails there would fail on CuPy), in two pytest-xdist workers (the
+# machine's 2 cores). tests/test_plugin.py runs pytest inside pytest (pytester), which
+# does not work under xdist: it runs on its own below.
+"$PY" -m pytest -q -p no:cacheprovider -n 2 --portanet-backends="$BACKENDS,array_api_strict:device1" \
+  --ignore=tests/test_plugin.py "$@"
+"$PY" -m pytest -q -p no:cacheprovider tests/test_plugin.py "$@"
 # the fast paths' fallback: the kernel and optimizer tests again with numba unimportable
 # (tests/no_numba/numba raises ImportError), so the generic code runs where numba would
 PYTHONPATH="tests/no_numba${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m pytest -q -p no:cacheprovider \

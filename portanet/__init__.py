@@ -8,7 +8,7 @@ Example:
 """
 __version__ = "0.1.0"
 
-from . import backend, random  # noqa: E402,F401
+from . import backend, checks, random  # noqa: E402,F401
 from .autograd.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402,F401
 from .autograd.tensor import Tensor, as_tensor, tensor  # noqa: E402,F401
 from .backend import (Backend, BackendError, available_backends, get_backend, set_backend,  # noqa: E402,F401

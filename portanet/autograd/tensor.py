@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import host as _host
 from ..backend import (Backend, BackendError, device_of, dtype_name, format_array, get_backend,
                        is_host_array, resolve_backend, resolve_dtype)
 from . import function as _fn
@@ -186,11 +187,9 @@ class Tensor:
         d = self.array
         if self.ndim:
             d = self._bk.xp.reshape(d, ())
-        if hasattr(d, "item"):
-            return d.item()
-        # strict arrays have no .item(): convert by kind, so an int stays an int
-        name = dtype_name(d.dtype)
-        return bool(d) if name == "bool" else float(d) if name.startswith("float") else int(d)
+        if _host._checks_pending:  # a natural synchronization: deferred checks raise here
+            _host.flush_checks()
+        return _host.host_read("item", _item, d)
 
     def numpy(self):
         """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
@@ -306,6 +305,14 @@ def wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
 
 
 _new = object.__new__
+
+def _item(d):
+    if hasattr(d, "item"):
+        return d.item()
+    # strict arrays have no .item(): convert by kind, so an int stays an int
+    name = dtype_name(d.dtype)
+    return bool(d) if name == "bool" else float(d) if name.startswith("float") else int(d)
+
 
 def _is_float(xp, dtype) -> bool:
     return dtype == xp.float32 or dtype == xp.float64 or dtype == getattr(xp, "float16", None)

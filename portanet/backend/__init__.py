@@ -23,7 +23,7 @@ from . import fast, inplace  # noqa: F401
 from .core import Backend
 from .dtypes import dtype_name, resolve_dtype
 from .generic import ADAPTERS, Adapter, BackendError, NamespaceAdapter
-from .host import device_of, format_array, is_host_array, to_numpy
+from .host import device_of, format_array, host_read, is_host_array, to_numpy
 from .registry import (available_backends, get_backend, library_version, reference_backend,
                        resolve_backend, set_backend, use_backend)
 
@@ -32,6 +32,6 @@ KNOWN_BACKENDS = tuple(ADAPTERS)
 __all__ = [
     "Backend", "BackendError", "Adapter", "NamespaceAdapter", "available_backends",
     "get_backend", "set_backend", "use_backend", "resolve_backend", "reference_backend",
-    "library_version", "to_numpy", "format_array", "is_host_array", "device_of",
+    "library_version", "to_numpy", "host_read", "format_array", "is_host_array", "device_of",
     "resolve_dtype", "dtype_name", "KNOWN_BACKENDS", "fast", "inplace",
 ]

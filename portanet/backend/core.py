@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from . import fast
+from . import fast, host
 from .dtypes import resolve_dtype
 from .generic import Adapter
 
@@ -32,7 +32,7 @@ class Backend:
         >>> x = bk.asarray([1.0, 2.0])
     """
 
-    __slots__ = ("name", "xp", "device", "float_dtype", "adapter", "__weakref__")
+    __slots__ = ("name", "xp", "device", "float_dtype", "adapter", "_free", "__weakref__")
 
     def __init__(self, name: str, xp: ModuleType, device: Any = None, adapter: Adapter | None = None):
         self.name = name
@@ -40,6 +40,7 @@ class Backend:
         self.device = device
         self.float_dtype = xp.float32
         self.adapter = adapter if adapter is not None else Adapter()
+        self._free: bool | None = None   # reads_are_free, found on first use
 
     def __repr__(self) -> str:
         dev = "" if self.device is None else f", device={self.device!r}"
@@ -61,8 +62,34 @@ class Backend:
         return self.adapter.adopt(self.xp, array)
 
     def to_numpy(self, array: Any):
-        """A host NumPy array with the values of ``array`` (an array of this backend)."""
-        return self.adapter.to_numpy(array)
+        """A host NumPy array with the values of ``array`` (an array of this backend).
+
+        A natural synchronization: deferred value checks raise here first, and
+        :func:`portanet.testing.count_host_syncs` counts it (once)."""
+        if host._checks_pending:
+            host.flush_checks()
+        return host.host_read("to_numpy", self.adapter.to_numpy, array)
+
+    to_host = to_numpy
+
+    @property
+    def reads_are_free(self) -> bool:
+        """Whether reading a value back to the host costs no device synchronization.
+
+        True where the arrays live in host memory (NumPy, torch and JAX on the CPU,
+        array_api_strict's CPU device); False on an accelerator (CuPy, torch on CUDA) and
+        on array_api_strict's simulated ``device1``, the CI stand-in for a GPU.
+        :mod:`portanet.checks` runs value checks at once where this is True and defers
+        them to the next synchronization where it is False.
+        """
+        if self._free is None:
+            self._free = bool(self.adapter.reads_are_free(self))
+        return self._free
+
+    @property
+    def reads_countable(self) -> bool:
+        """Whether :func:`portanet.testing.count_host_syncs` sees every read here."""
+        return bool(self.adapter.reads_countable())
 
     def fast(self, op: str):
         """The registered backend-specific fast path for ``op``, or ``None``."""

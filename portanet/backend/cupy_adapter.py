@@ -57,6 +57,15 @@ class CupyAdapter(Adapter):
     def is_array(self, array: Any) -> bool:
         return array_api_compat.is_cupy_array(array)
 
+    def reads_are_free(self, bk) -> bool:
+        return False
+
+    def reads_countable(self) -> bool:
+        # cupy.ndarray's methods cannot be wrapped; allow_synchronize(False) (deprecated,
+        # still in CuPy 14) makes every other sync raise while portanet's own are counted
+        import cupyx
+        return hasattr(cupyx, "allow_synchronize")
+
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.get()
 

@@ -134,6 +134,22 @@ class Adapter:
         except Exception:
             return np.asarray(array)
 
+    # ----------------------------------------------------------- synchronization
+    def reads_are_free(self, bk) -> bool:
+        """Whether reading values of ``bk``'s arrays back to the host costs no device sync:
+        by default, whether a fresh array's device names a CPU (a namespace without
+        devices lives on the host)."""
+        try:
+            dev = getattr(bk.xp.empty((0,), device=bk.device), "device", None)
+        except Exception:  # noqa: BLE001
+            return True
+        return dev is None or "cpu" in str(getattr(dev, "type", dev)).lower()
+
+    def reads_countable(self) -> bool:
+        """Whether :func:`portanet.testing.count_host_syncs` can see every read of this
+        library's arrays (it wraps their read methods, or the library has a hook)."""
+        return False
+
     # --------------------------------------------------------------- speed-ups
     def fast_paths(self, xp: ModuleType) -> dict[str, Callable]:
         """Backend-specific replacements for generic ops (see :mod:`portanet.backend.fast`)."""

@@ -6,6 +6,7 @@ Example:
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import array_api_compat
@@ -13,7 +14,47 @@ import numpy as np
 
 from .generic import ADAPTERS
 
-__all__ = ["to_numpy", "format_array", "is_host_array", "device_of"]
+__all__ = ["to_numpy", "format_array", "is_host_array", "device_of", "host_read"]
+
+
+# Every device-to-host read portanet makes goes through host_read(), so that
+# pn.testing.count_host_syncs() sees it once (the library-level reads it triggers inside,
+# e.g. torch's .cpu() then .numpy(), are not counted again).  Observers are registered
+# only while a count runs: otherwise host_read() is one list test.
+
+class _Reads(threading.local):
+    depth = 0
+
+
+_reads = _Reads()
+_read_observers: list = []      # callables(kind) of pn.testing.count_host_syncs
+_read_context = None            # a context manager factory wrapped around counted reads
+_checks_pending = False         # set by portanet.checks once a check was deferred (any thread)
+
+
+def host_read(kind: str, fn, *args):
+    """Call ``fn(*args)``, a read of device values back to the host, counted once as ``kind``."""
+    if not _read_observers:
+        return fn(*args)
+    if _reads.depth == 0:
+        for observe in list(_read_observers):
+            observe(kind)
+    _reads.depth += 1
+    try:
+        if _read_context is not None:  # e.g. CuPy's allow_synchronize(True) while counting
+            with _read_context():
+                return fn(*args)
+        return fn(*args)
+    finally:
+        _reads.depth -= 1
+
+
+def flush_checks() -> None:
+    """Raise a failed deferred value check (:mod:`portanet.checks`): every natural
+    synchronization calls this first."""
+    if _checks_pending:
+        from ..checks import flush
+        flush()
 
 
 def is_host_array(x: Any) -> bool:
@@ -35,6 +76,8 @@ def to_numpy(x: Any) -> np.ndarray:
     """
     # a portanet Tensor (duck-typed: this layer sits below autograd) gives its array
     data = x.array if hasattr(x, "_bk") and hasattr(x, "array") else x
+    if _checks_pending:  # a natural synchronization: deferred value checks raise here
+        flush_checks()
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
     if isinstance(data, (int, float, bool, list, tuple)):
@@ -42,6 +85,10 @@ def to_numpy(x: Any) -> np.ndarray:
     bk = getattr(x, "_bk", None)
     if bk is not None:
         return bk.to_numpy(data)
+    return host_read("to_numpy", _any_to_numpy, data)
+
+
+def _any_to_numpy(data: Any) -> np.ndarray:
     for adapter in ADAPTERS.values():  # only libraries already imported can own it
         if adapter.loaded() and adapter.is_array(data):
             return adapter.to_numpy(data)

@@ -42,6 +42,9 @@ class NumpyAdapter(Adapter):
     def adopt(self, xp: ModuleType, array: Any) -> Any:
         return np.asarray(array)  # a NumPy scalar becomes a 0-d array
 
+    def reads_are_free(self, bk) -> bool:
+        return True
+
     def to_numpy(self, array: Any) -> np.ndarray:
         return np.asarray(array)
 

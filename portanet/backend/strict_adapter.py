@@ -36,6 +36,13 @@ class StrictAdapter(Adapter):
         # host NumPy data travels by copy, not by DLPack (which strict refuses off device)
         return np.asarray(data) if isinstance(data, (np.ndarray, np.generic)) else data
 
+    def reads_are_free(self, bk) -> bool:
+        # its CPU device is host memory; "device1" (and "device2") simulate an accelerator
+        return bk.device is None or bk.device == bk.xp.Device("CPU_DEVICE")
+
+    def reads_countable(self) -> bool:
+        return True   # count_host_syncs wraps the read methods of its Array class
+
     def to_numpy(self, array: Any) -> np.ndarray:
         try:
             return np.from_dlpack(array)

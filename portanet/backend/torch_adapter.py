@@ -37,6 +37,9 @@ class TorchAdapter(Adapter):
     def is_array(self, array: Any) -> bool:
         return array_api_compat.is_torch_array(array)
 
+    def reads_countable(self) -> bool:
+        return True   # count_host_syncs wraps torch.Tensor's Python-level read methods
+
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.detach().cpu().numpy()
 

@@ -7,7 +7,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend.fast import lookup
 from .special import erf
-from .util import register_methods
+from .util import const, register_methods
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus",
            "log_sigmoid"]
@@ -37,7 +37,7 @@ class Tanh(Function):
 
 class ReLU(Function):
     def forward(self, xp, a):
-        self.y = xp.maximum(a, 0)
+        self.y = xp.maximum(a, const(xp, a, 0))
         return self.y
 
     def backward(self, xp, g):
@@ -60,7 +60,7 @@ class ELU(Function):
     def forward(self, xp, a, alpha):
         self.mask, self.alpha = a > 0, alpha
         # expm1 keeps precision near 0; clamp its argument so the untaken branch cannot overflow
-        self.em1 = xp.expm1(xp.minimum(a, 0))
+        self.em1 = xp.expm1(xp.minimum(a, const(xp, a, 0)))
         return xp.where(self.mask, a, alpha * self.em1)
 
     def backward(self, xp, g):
@@ -108,7 +108,7 @@ class Softplus(Function):
         z = a * beta
         self.lin = z > threshold
         # log1p(exp(-|z|)) + max(z, 0) is the overflow-free form
-        sp = (xp.log1p(xp.exp(-xp.abs(z))) + xp.maximum(z, 0)) / beta
+        sp = (xp.log1p(xp.exp(-xp.abs(z))) + xp.maximum(z, const(xp, z, 0))) / beta
         self.sig = 1 / (1 + xp.exp(-z))
         return xp.where(self.lin, a, sp)
 
@@ -122,7 +122,7 @@ class LogSigmoid(Function):
     def forward(self, xp, a):
         e = xp.exp(-xp.abs(a))
         self.a, self.e = a, e
-        return xp.minimum(a, 0) - xp.log1p(e)
+        return xp.minimum(a, const(xp, a, 0)) - xp.log1p(e)
 
     def backward(self, xp, g):
         # d/da log(sigmoid(a)) = 1 - sigmoid(a) = sigmoid(-a), from the saved exp(-|a|)

@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import checks
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
@@ -57,11 +58,17 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         padding_idx += num
     xp = input._bk.xp
     if input.numel():
-        # one reduction each (a sync on GPU, as PyTorch's own bounds check is)
-        lo, hi = int(xp.min(input.array)), int(xp.max(input.array))
-        if lo < 0 or hi >= num:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"{_who}: index {bad} is out of range for {num} embeddings "
-                             f"(valid 0..{num - 1}); input shape {input.shape}, weight shape "
-                             f"{weight.shape}")
-    return Embedding.apply(weight, idx=input.array, padding_idx=padding_idx)
+        # on the device: immediate where reads are free, else raised at the next sync
+        # (checks.py); the message names the first bad index, read back only on failure
+        lo, hi = xp.min(input.array), xp.max(input.array)
+        checks.check(input._bk, xp.logical_and(lo >= 0, hi < num), IndexError,
+                     f"{_who}: index {{}} is out of range for {num} embeddings (valid 0..{num - 1}); "
+                     f"input shape {input.shape}, weight shape {weight.shape}",
+                     detail=xp.where(lo < 0, lo, hi))
+    try:
+        return Embedding.apply(weight, idx=input.array, padding_idx=padding_idx)
+    except Exception:
+        # a library that bounds-checks its own gather (array_api_strict) fails first: the
+        # deferred check above says it better (which layer, which index, both shapes)
+        checks.flush()
+        raise

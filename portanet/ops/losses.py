@@ -7,6 +7,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import checks
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
 from .activations import log_sigmoid, relu
@@ -83,12 +84,22 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
     """BCE on probabilities; logs are clamped at -100 as in PyTorch."""
     target = _check_pair("binary_cross_entropy", input, target)
+    _check_unit("binary_cross_entropy", input, "input")
+    _check_unit("binary_cross_entropy", target, "target")
     logp = clip(log(input), -100.0, None)
     log1mp = clip(log(1 - input), -100.0, None)
     loss = -(target * logp + (1 - target) * log1mp)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def _check_unit(name: str, t: Tensor, what: str) -> None:
+    """PyTorch's check (and message) that BCE's input and target lie in [0, 1]; NaN fails."""
+    xp = t._bk.xp
+    a = t.array
+    checks.check(t._bk, xp.all(xp.logical_and(a >= 0, a <= 1)), RuntimeError,
+                 f"{name}: all elements of {what} should be between 0 and 1")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",
@@ -167,12 +178,12 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
 
 
 def _check_range(name: str, target: Tensor, c: int, ignore_index: int) -> None:
+    # on the device: immediate where reads are free, else raised at the next sync (checks.py)
     xp = target._bk.xp
     t = target.array
-    bad = xp.logical_and(xp.logical_or(t < 0, t >= c), t != ignore_index)
-    if bool(xp.any(bad)):
-        raise IndexError(f"{name}: target class index out of range [0, {c}) "
-                         f"(ignore_index={ignore_index})")
+    ok = xp.all(xp.logical_or(xp.logical_and(t >= 0, t < c), t == ignore_index))
+    checks.check(target._bk, ok, IndexError, f"{name}: target class index out of range [0, {c}) "
+                                             f"(ignore_index={ignore_index})")
 
 
 def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..backend.fast import lookup
-from .util import device_of
+from .util import const, device_of
 
 __all__ = ["RNNLayer", "rnn_layer", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "MODES"]
@@ -151,7 +151,7 @@ class RNNLayer(Function):
             n, s = bs[t], off[t]
             hp = h if n == B else h[:n, ...]
             pre = xw[s:s + n, ...] + hp @ whT
-            hn = xp.maximum(pre, 0) if relu else xp.tanh(pre)
+            hn = xp.maximum(pre, const(xp, pre, 0)) if relu else xp.tanh(pre)
             saved.append((hn, hp))
             ys.append(hn)
             h = hn if n == B else xp.concat([hn, h[n:, ...]])

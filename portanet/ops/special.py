@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from .util import const
+
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
@@ -23,7 +25,7 @@ def erf(xp, x):
     ax = xp.abs(x)
     small = ax < 2.5
     # series on the clamped argument (the other branch's values are discarded)
-    s = xp.minimum(ax, 2.5)
+    s = xp.minimum(ax, const(xp, ax, 2.5))
     two_s2 = 2 * s * s
     term = s
     total = s
@@ -32,7 +34,7 @@ def erf(xp, x):
         total = total + term
     series = _TWO_OVER_SQRT_PI * xp.exp(-s * s) * total
     # continued fraction erfc(t) = exp(-t^2)/sqrt(pi) / (t + (1/2)/(t + 1/(t + (3/2)/(t + ...))))
-    t = xp.maximum(ax, 2.5)
+    t = xp.maximum(ax, const(xp, ax, 2.5))
     f = t
     for k in range(depth, 0, -1):
         f = t + (k / 2) / f

@@ -13,7 +13,7 @@ from ..autograd.tensor import Tensor
 from ..backend import device_of
 
 __all__ = ["unbroadcast", "norm_axis", "expand_reduced", "ntuple", "py_scalar", "lift",
-           "device_of", "register_methods", "Number"]
+           "device_of", "register_methods", "Number", "const"]
 
 Number = numbers.Number
 
@@ -93,3 +93,30 @@ def register_methods(*functions, **named) -> None:
         setattr(Tensor, fn.__name__, fn)
     for name, fn in named.items():
         setattr(Tensor, name, fn)
+
+
+_CONSTS: dict = {}
+
+
+def const(xp, like, value):
+    """A cached 0-d array holding ``value`` with ``like``'s dtype and device.
+
+    For the second argument of ``xp.maximum``/``xp.minimum``: given a Python number, the
+    torch wrapper of array-api-compat turns it into a new device tensor at every call,
+    which on CUDA is a host-to-device copy that synchronizes (torch's sync debug mode
+    reports it).  A 0-d array made once per dtype and device costs nothing after the
+    first call, and NumPy runs ``maximum(a, zero)`` as fast as ``maximum(a, 0)``
+    (``xp.clip`` would avoid the copy too, but costs NumPy 4x on small arrays).
+
+    Example:
+        >>> xp.maximum(a, const(xp, a, 0))   # ReLU
+    """
+    dtype, device = like.dtype, device_of(like)
+    key = (dtype, device, value)
+    try:
+        return _CONSTS[key]
+    except KeyError:
+        c = _CONSTS[key] = xp.full((), value, dtype=dtype, device=device)
+        return c
+    except TypeError:  # an unhashable dtype or device: made afresh
+        return xp.full((), value, dtype=dtype, device=device)

@@ -7,6 +7,11 @@ Fixtures:
     backend: each selected backend in turn, made current for the test, with
         ``pn.manual_seed(0)`` applied; the test id names the backend (``test_x[torch]``).
     xp: that backend's Array API namespace (``numpy``, ``array_api_compat.torch``, ...).
+    host_syncs: :func:`portanet.testing.count_host_syncs` for the current backend; the
+        test is skipped (with the reason) on a backend whose reads cannot be counted
+        (NumPy, CuPy without ``cupyx.allow_synchronize``), so a budget never passes
+        by counting nothing.  ``with host_syncs() as s: step()`` then
+        ``s.assert_at_most(0, "a step")``.
 
 Option:
     ``--portanet-backends=numpy,cupy`` chooses the backends (default: every backend
@@ -26,9 +31,7 @@ Markers (declared here once):
 
 Example:
     import portanet as pn
-    import os
-
-import pytest
+    import pytest
 
     def test_double(backend):
         x = pn.tensor([1.0, 2.0])
@@ -191,9 +194,30 @@ def backend(_portanet_backend_name):
             yield bk
         finally:
             pn.random.set_rng_state(state)
+        # a value check deferred by this test (checks.py) fails here, not in a later test
+        pn.checks.flush()
 
 
 @pytest.fixture
 def xp(backend):
     """The Array API namespace of the current test's backend."""
     return backend.xp
+
+
+@pytest.fixture
+def host_syncs(backend):
+    """``pn.testing.count_host_syncs`` on the current backend (skipped where not countable).
+
+    Example:
+        def test_step_reads_nothing(host_syncs):
+            with host_syncs() as syncs:
+                step()
+            syncs.assert_at_most(0, "one training step")
+    """
+    from portanet import checks
+    from portanet.testing.syncs import count_host_syncs, countable
+    if not countable(backend):
+        pytest.skip(f"host syncs cannot be counted on {backend.name} (reads there are host "
+                    "reads, or the library offers no hook)")
+    yield count_host_syncs
+    checks.flush()  # a check deferred by the test raises here, inside the test, not later

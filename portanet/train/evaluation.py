@@ -41,6 +41,24 @@ def split_batch(batch: Any) -> tuple:
     return tuple(batch[:-1]), batch[-1]
 
 
+def _read_all(values: list) -> list:
+    """Python floats for a list of Python numbers and 0-d device arrays, in one transfer
+    per backend (a report reads every sum at once: one device sync, not one per metric)."""
+    out = [float(v) if isinstance(v, (int, float)) else None for v in values]
+    arrays = [v for v, o in zip(values, out) if o is None]
+    if arrays:
+        from array_api_compat import array_namespace
+
+        from ..backend import to_numpy
+        try:
+            host = to_numpy(array_namespace(*arrays).stack(arrays)).tolist()
+        except Exception:  # noqa: BLE001  (sums on two backends or devices: one read each)
+            host = [float(to_numpy(a)) for a in arrays]
+        it = iter(host)
+        out = [next(it) if o is None else o for o in out]
+    return [float(v) for v in out]
+
+
 class Sums:
     """Sample-weighted sums of batch means, kept as float64 device scalars."""
 
@@ -62,7 +80,7 @@ class Sums:
         same on every rank, also on one that saw no batch.
         """
         names = list(self.sums) if names is None else list(dict.fromkeys(names))
-        values = [float(self.sums.get(k, 0.0)) for k in names] + [float(self.count)]
+        values = _read_all([self.sums.get(k, 0.0) for k in names]) + [float(self.count)]
         if reduce is not None:
             values = reduce(values)
         count = max(values[-1], 1)

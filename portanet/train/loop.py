@@ -2,7 +2,7 @@
 
 Each epoch: shuffle, batch, forward, loss, backward, step; then validate, step the
 scheduler, record the :class:`History`, run the callbacks.  Losses and metrics are
-summed on the device and read back only when the progress bar refreshes and at the
+summed on the device and read back only every ``log_every`` steps (default 50) and at the
 end of the epoch, so a GPU is not stalled after every batch.  ``fit`` builds a
 :class:`Trainer` and runs it; subclass the Trainer or add callbacks to change a step.
 
@@ -39,7 +39,8 @@ __all__ = ["fit", "evaluate", "Trainer"]
 def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int,
         val_data: Any = None, metrics: Sequence = ("accuracy",), scheduler: Any = None,
         callbacks: Iterable[Callback] = (), progress: bool = True, batch_size: int = 32,
-        resume: str | os.PathLike | None = None, terminate_on_nan: bool = True) -> History:
+        resume: str | os.PathLike | None = None, terminate_on_nan: bool = True,
+        log_every: int = 50) -> History:
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
 
     Args:
@@ -67,6 +68,11 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
             step when the loss becomes NaN or infinite (a :class:`TerminateOnNaN`
             callback; Lightning's flag of the same name).  ``False`` trains on.  Either
             way, checkpoints never replace a file with non-finite weights.
+        log_every: report every this many steps (default 50, as Lightning's
+            ``log_every_n_steps``): the running loss and metrics are read back (one
+            device transfer), the bar and ``on_log`` callbacks (``TerminateOnNaN``) get
+            them, and deferred value checks raise.  With the epoch ends, these are the
+            only host synchronizations of the loop. Extension beyond the usual fit signature.
 
     ``train_data`` must be iterable once per epoch: a one-shot iterator (a generator)
     is refused when more than one epoch remains, because it would be used up by the
@@ -92,5 +98,5 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
         val_loader = as_loader(dist.shard_for_evaluation(val_data), max(batch_size, 256), shuffle=False)
     trainer = Trainer(model, loss_fn, optimizer, loader, scheduler, list(callbacks), epochs,
                       metrics=metrics, val_loader=val_loader, progress=progress,
-                      terminate_on_nan=terminate_on_nan)
+                      terminate_on_nan=terminate_on_nan, log_every=log_every)
     return trainer.fit(resume=resume)

@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any, Iterable, Sequence
 
-from .. import io
+from .. import checks, io
 from . import dist
 from . import metrics as _metrics
 from .callbacks import Callback, step_scheduler
@@ -88,6 +87,12 @@ class Trainer:
         metrics: names or ``fn(output, target)``, as for :func:`fit`.
         val_loader: evaluated after every epoch into ``val_*`` logs, or ``None``.
         progress: a tqdm bar per epoch when stderr is a terminal (rank 0 only).
+        log_every: report every this many steps (default 50, Lightning's
+            ``log_every_n_steps``): the running loss and metrics are read back from the
+            device (one transfer), shown on the bar and passed to ``on_log`` callbacks,
+            and deferred value checks (:mod:`portanet.checks`) raise.  These reports and
+            the epoch ends are the only places the loop reads the device: every other
+            step runs without a host synchronization.
         terminate_on_nan: add a :class:`TerminateOnNaN` (unless ``callbacks`` hold one):
             a NaN or infinite loss stops training with a :class:`NonFiniteError`.
 
@@ -109,7 +114,10 @@ class Trainer:
 
     def __init__(self, model, loss_fn, optimizer, loader, scheduler=None, callbacks: Iterable = (),
                  epochs: int = 1, *, metrics: Sequence = ("accuracy",), val_loader: Any = None,
-                 progress: bool = False, terminate_on_nan: bool = True):
+                 progress: bool = False, terminate_on_nan: bool = True, log_every: int = 50):
+        if isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 1:
+            raise ValueError(f"Trainer: log_every must be a positive integer, got {log_every!r}")
+        self.log_every = log_every
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.loader, self.scheduler, self.val_loader = loader, scheduler, val_loader
         self.metric_fns = [_metrics.get(m) for m in metrics]
@@ -161,7 +169,7 @@ class Trainer:
                    dynamic_ncols=True, file=sys.stderr)
         self._bar = bar
         sums = Sums()
-        last = time.perf_counter()
+        every = self.log_every
         batch_end = self.callbacks
         steps = 0
         self._epoch_done = False
@@ -174,11 +182,12 @@ class Trainer:
                 cb.on_batch_end(self, b, {"loss": loss, "size": n})
             if self._show:
                 bar.update(n * scale)
-                now = time.perf_counter()
-                if now - last > 0.25:  # reading the sums back syncs a GPU: only a few times a second
+            if steps % every == 0:  # a report: the only read of the device inside an epoch
+                checks.flush()
+                if self._show or (self._log and self.world_size == 1):
                     running = sums.means()                # rank 0's own so far
-                    bar.set_postfix_str(_fmt(running), refresh=False)
-                    last = now
+                    if self._show:
+                        bar.set_postfix_str(_fmt(running), refresh=False)
                     if self.world_size == 1:              # one rank alone must not stop
                         for fn in self._log:
                             fn(self, epoch, steps, running)
@@ -187,6 +196,7 @@ class Trainer:
                              "iterator, an empty dataset, or drop_last=True with fewer samples than "
                              "batch_size): nothing would be trained")
         names = log_names(self.loss_fn, self.metric_fns) if self._reduce is not None else None
+        checks.flush()
         logs = sums.means(self._reduce, names)
         self._epoch_done = True
         for fn in self._log:
