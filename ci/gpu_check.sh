@@ -78,6 +78,6 @@ wait $KERNELS
 N=$(( $(nproc) > 12 ? 12 : $(nproc) ))
 part pytest_cupy 150 "$PY" -m pytest -q -p no:cacheprovider -p portanet.testing.pytest_plugin \
   -n "$N" --timeout=60 --tb=short -rfE --ignore=tests/test_plugin.py --portanet-backends=numpy,cupy tests
-part pytest_torch_cuda 100 "$PY" -m pytest -q -p no:cacheprovider -p portanet.testing.pytest_plugin \
+part pytest_torch_cuda 150 "$PY" -m pytest -q -p no:cacheprovider -p portanet.testing.pytest_plugin \
   -n "$N" --timeout=60 --tb=short -rfE --ignore=tests/test_plugin.py --portanet-backends=torch:cuda tests
 cat "$OUT_DIR/summary.txt"

@@ -31,6 +31,13 @@ def test_every_kind_of_read_is_counted_once_with_its_line(host_syncs, backend):
 
 def test_library_level_reads_are_counted(host_syncs, xp, backend):
     a = xp.asarray([1.0, -2.0], device=backend.device)
+    if backend.name == "cupy":
+        # cupy.ndarray's methods cannot be wrapped: a read outside portanet is refused
+        # (cupyx.allow_synchronize), not counted; a failing budget still names it
+        import cupyx
+        with pytest.raises(cupyx.DeviceSynchronized), host_syncs():
+            bool(xp.any(a < 0))
+        return
     with host_syncs() as syncs:
         bool(xp.any(a < 0))
         float(xp.sum(a))

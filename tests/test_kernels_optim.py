@@ -107,7 +107,8 @@ def _compare(spy, name, kwargs, dtype, backend_name):
     # SGD has a NumPy path too (kernels/numpy_optim.py), used without numba; torch takes
     # PyTorch's fused CPU kernels for SGD, Adam/AdamW and Adagrad (kernels/torch_optim.py)
     expect_fused = ((backend_name == "numpy" and (HAVE_NUMBA or name == "SGD"))
-                    or (backend_name == "torch" and RULE[name] in ("sgd", "adam", "adagrad")))
+                    or (backend_name == "torch" and RULE[name] in ("sgd", "adam", "adagrad"))
+                    or (backend_name == "cupy" and RULE[name] in ("sgd", "adam")))
     assert fused_calls == (3 * STEPS if expect_fused else 0)
 
 

@@ -72,9 +72,19 @@ class CupyAdapter(Adapter):
     def fast_paths(self, xp: ModuleType) -> dict[str, Callable]:
         import cupy
 
+        import warnings
+
+        import cupyx
+
+        # cupyx.scatter_add warns that it is deprecated for cupy.add.at, but measured on an
+        # H200 (benchmarks/RESULTS.md) cupy.add.at made the CNN step 1.3 ms slower than even
+        # the generic path: keep scatter_add while it exists, without its warning
+        warnings.filterwarnings("ignore", message=r".*scatter_add.* is deprecated",
+                                category=DeprecationWarning)
+
         def index_add(n, idx, values):
             out = cupy.zeros((n,) + values.shape[1:], dtype=values.dtype)
-            cupy.add.at(out, idx, values)   # (cupyx.scatter_add is deprecated for it)
+            cupyx.scatter_add(out, idx, values)
             return out
 
         # the fused CUDA kernels (Adam, SGD, the LSTM cell); PORTANET_CUPY_KERNELS=0 leaves

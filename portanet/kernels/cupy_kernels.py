@@ -147,7 +147,9 @@ def lstm_cell_backward(dh, dc, i, f, g, o, cp, tc):
         return None
     n, H = dh.shape
     dgates = cupy.empty((n, 4 * H), dtype=dh.dtype)
-    _, dcp = _LSTM_BWD(dh, dc, i, f, g, o, cp, tc, cupy.int32(H), dgates)
+    dcp = cupy.empty_like(dh)
+    # outputs are passed all or none; a raw one cannot be allocated by CuPy, so all
+    _LSTM_BWD(dh, dc, i, f, g, o, cp, tc, cupy.int32(H), dgates, dcp)
     return dgates, dcp
 
 

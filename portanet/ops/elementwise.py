@@ -11,7 +11,7 @@ import operator
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import resolve_dtype
-from .util import lift, register_methods, unbroadcast
+from .util import clip_bounds, lift, register_methods, unbroadcast
 
 __all__ = ["exp", "log", "sqrt", "abs", "clip", "clamp", "maximum", "minimum", "where"]
 
@@ -59,7 +59,7 @@ class Clip(Function):
 
     def forward(self, xp, a, lo, hi):
         self.a, self.lo, self.hi = a, lo, hi
-        return xp.clip(a, lo, hi)
+        return clip_bounds(xp, a, lo, hi)
 
     def backward(self, xp, g):
         a = self.a

@@ -12,7 +12,7 @@ import numbers
 from ..autograd.tensor import Tensor
 from ..backend import device_of
 
-__all__ = ["unbroadcast", "norm_axis", "expand_reduced", "ntuple", "py_scalar", "lift",
+__all__ = ["clip_bounds", "unbroadcast", "norm_axis", "expand_reduced", "ntuple", "py_scalar", "lift",
            "device_of", "register_methods", "Number", "const"]
 
 Number = numbers.Number
@@ -96,6 +96,26 @@ def register_methods(*functions, **named) -> None:
 
 
 _CONSTS: dict = {}
+
+
+def clip_bounds(xp, a, lo=None, hi=None):
+    """``a`` clamped into ``[lo, hi]`` (either bound may be ``None``), NaN kept as NaN.
+
+    Not ``xp.clip``: array-api-compat's generic ``clip`` (NumPy's and CuPy's) assigns
+    through a boolean mask, and a masked assignment on CuPy synchronizes the device (it
+    must count the mask first); torch's wrapper uploads Python bounds. ``maximum`` and
+    ``minimum`` with cached 0-d bounds do neither.
+
+    Example:
+        >>> clip_bounds(xp, coef, hi=1.0)
+    """
+    if not xp.isdtype(a.dtype, "real floating"):
+        return xp.clip(a, lo, hi)        # integer data: the library's own rules for bounds
+    if lo is not None:
+        a = xp.maximum(a, const(xp, a, lo) if isinstance(lo, (int, float)) else lo)
+    if hi is not None:
+        a = xp.minimum(a, const(xp, a, hi) if isinstance(hi, (int, float)) else hi)
+    return a
 
 
 def const(xp, like, value):

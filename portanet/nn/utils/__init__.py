@@ -14,6 +14,7 @@ import math
 
 from ...autograd.tensor import Tensor, wrap
 from ...backend.inplace import imul
+from ...ops.util import clip_bounds
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -57,7 +58,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
             "so it cannot be clipped. To disable this error and scale the gradients by the "
             "non-finite norm anyway, set `error_if_nonfinite=False`")
-    coef = xp.clip(max_norm / (total + 1e-6), max=1.0)
+    coef = clip_bounds(xp, max_norm / (total + 1e-6), hi=1.0)  # (not xp.clip: see ops.util.clip_bounds)
     for g in grads:
         g.array = imul(g.array, xp.astype(coef, g.array.dtype))
     return wrap(total, bk, False)
@@ -78,7 +79,7 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     if not c > 0 or math.isnan(c):
         raise ValueError(f"clip_value must be positive, got clip_value={clip_value}")
     for g in _grads(parameters):
-        g.array = g._bk.xp.clip(g.array, min=-c, max=c)
+        g.array = clip_bounds(g._bk.xp, g.array, -c, c)
 
 
 from . import rnn  # noqa: E402,F401  (pn.nn.utils.rnn: packed sequences)
