@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["is_int", "positive_int", "nonneg_int", "int_tuple", "real", "probability",
+__all__ = ["is_int", "positive_int", "size", "nonneg_int", "int_tuple", "real", "probability",
            "one_of", "reduction", "pair"]
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -47,6 +47,14 @@ def positive_int(who: str, name: str, v) -> int:
     if v <= 0:
         raise ValueError(f"{who}: {name} must be a positive integer, got {v}")
     return v
+
+
+def size(who: str, name: str, v, owner=None) -> int:
+    """A layer's size: a positive int, or the placeholder 0 of a lazy module (``owner``
+    whose class names a ``cls_to_become``), whose size comes from its first input."""
+    if v == 0 and is_int(v) and getattr(type(owner), "cls_to_become", None) is not None:
+        return 0
+    return positive_int(who, name, v)
 
 
 def nonneg_int(who: str, name: str, v) -> int:
@@ -137,3 +145,20 @@ def pair(who: str, name: str, v, lo: float = 0.0, hi: float = 1.0) -> tuple:
         if isinstance(b, bool) or not isinstance(b, numbers.Real):
             raise TypeError(f"{who}: {name}[{i}] must be a real number, got {type(b).__name__} {b!r}")
     return tuple(v)
+
+
+def window(who: str, nd: int, kernel_size, stride=None, padding=0, dilation=1) -> None:
+    """A sliding window's sizes (convolution, pooling): kernel, stride, dilation >= 1,
+    padding >= 0, each an int or a tuple of ``nd`` ints; ``stride=None`` means the kernel.
+
+    Example:
+        >>> window("MaxPool2d", 2, 2, stride=0)
+        Traceback (most recent call last):
+        ValueError: MaxPool2d: stride must be a positive integer or a tuple of 2 of them, got 0
+    """
+    int_tuple(who, "kernel_size", kernel_size, nd, 1)
+    if stride is not None:
+        int_tuple(who, "stride", stride, nd, 1)
+    if not isinstance(padding, str):  # 'same'/'valid' are the convolution's own check
+        int_tuple(who, "padding", padding, nd, 0)
+    int_tuple(who, "dilation", dilation, nd, 1)
