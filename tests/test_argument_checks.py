@@ -1,0 +1,175 @@
+"""Every argument checked where it enters (issue 10): constructors of layers, losses,
+optimizers and schedulers refuse a bad size, rate or option at once, with PyTorch's
+exception type and a message naming the class, the argument and the value given."""
+import pytest
+
+import portanet as pn
+from portanet import argcheck
+
+nn, optim, sched = pn.nn, pn.optim, pn.optim.lr_scheduler
+
+
+def _p():
+    return [nn.Parameter(pn.zeros(2))]
+
+
+def _sgd():
+    return optim.SGD(_p(), lr=0.1, momentum=0.9)
+
+
+# (call, exception type, words the message must hold: class, argument, value)
+BAD = [
+    # layers: sizes
+    (lambda: nn.Linear(0, 3), ValueError, "Linear: in_features must be a positive integer, got 0"),
+    (lambda: nn.Linear(3, -2), ValueError, "Linear: out_features must be a positive integer, got -2"),
+    (lambda: nn.Linear(3.5, 2), TypeError, "Linear: in_features must be a positive integer, got float 3.5"),
+    (lambda: nn.Linear(3, True), TypeError, "Linear: out_features .* got bool True"),
+    (lambda: nn.LazyLinear(0), ValueError, "LazyLinear: out_features must be a positive integer, got 0"),
+    (lambda: nn.Embedding(0, 3), ValueError, "Embedding: num_embeddings must be a positive integer, got 0"),
+    (lambda: nn.Embedding(5, -3), ValueError, "Embedding: embedding_dim must be a positive integer, got -3"),
+    (lambda: nn.Embedding(5, 3, padding_idx=1.0), TypeError, "Embedding: padding_idx must be an integer"),
+    (lambda: nn.Embedding(5, 3, padding_idx=5), ValueError, r"padding_idx 5 must be within num_embeddings \(5\)"),
+    (lambda: nn.BatchNorm1d(0), ValueError, "BatchNorm1d: num_features must be a positive integer, got 0"),
+    (lambda: nn.BatchNorm2d(3, eps=-1), ValueError, r"BatchNorm2d: eps must be in \[0, inf\), got -1"),
+    (lambda: nn.BatchNorm2d(3, momentum=1.5), ValueError, r"BatchNorm2d: momentum must be in \[0, 1\], got 1.5"),
+    (lambda: nn.LazyBatchNorm1d(eps=-1), ValueError, "LazyBatchNorm1d: eps must be in"),
+    (lambda: nn.LayerNorm(0), ValueError, r"LayerNorm: normalized_shape must hold positive sizes, got 0"),
+    (lambda: nn.LayerNorm((3, -1)), ValueError, r"LayerNorm: normalized_shape .* got \(3, -1\)"),
+    (lambda: nn.LayerNorm(3.0), TypeError, "LayerNorm: normalized_shape must be an int or a tuple of ints"),
+    (lambda: nn.GroupNorm(0, 4), ValueError, "GroupNorm: num_groups must be a positive integer, got 0"),
+    (lambda: nn.GroupNorm(2, -4), ValueError, "GroupNorm: num_channels must be a positive integer, got -4"),
+    (lambda: nn.GroupNorm(3, 4), ValueError, r"GroupNorm: num_channels \(4\) must be divisible by num_groups \(3\)"),
+    (lambda: nn.Unflatten(1, 5), TypeError, "Unflatten: unflattened_size must be a tuple of ints, got int 5"),
+    (lambda: nn.Unflatten(1, (2, 0)), ValueError, r"Unflatten: unflattened_size must hold positive sizes .* \(2, 0\)"),
+    (lambda: nn.Flatten(1.0), TypeError, "Flatten: start_dim must be an integer, got float 1.0"),
+    # convolutions and pooling: windows
+    (lambda: nn.Conv2d(0, 4, 3), ValueError, "Conv2d: in_channels must be a positive integer, got 0"),
+    (lambda: nn.Conv2d(3, 0, 3), ValueError, "Conv2d: out_channels must be a positive integer, got 0"),
+    (lambda: nn.Conv2d(3, 4, 0), ValueError, "Conv2d: kernel_size must be a positive integer or a tuple of 2 of them, got 0"),
+    (lambda: nn.Conv2d(3, 4, 3.0), TypeError, "Conv2d: kernel_size .* got float 3.0"),
+    (lambda: nn.Conv2d(3, 4, (3, 3, 3)), ValueError, r"Conv2d: kernel_size .* got \(3, 3, 3\) \(3 values\)"),
+    (lambda: nn.Conv2d(3, 4, 3, stride=0), ValueError, "Conv2d: stride must be a positive integer .* got 0"),
+    (lambda: nn.Conv2d(3, 4, 3, padding=-1), ValueError, "Conv2d: padding must be a non-negative integer .* got -1"),
+    (lambda: nn.Conv2d(3, 4, 3, padding="foo"), ValueError, "Conv2d: padding must be 'same', 'valid' or ints, got 'foo'"),
+    (lambda: nn.Conv2d(3, 4, 3, dilation=0), ValueError, "Conv2d: dilation must be a positive integer .* got 0"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=0), ValueError, "Conv2d: groups must be a positive integer, got 0"),
+    (lambda: nn.Conv2d(4, 6, 3, groups=4), ValueError, r"Conv2d: in_channels \(4\) and out_channels \(6\) must be divisible by groups \(4\)"),
+    (lambda: nn.Conv1d(3, 4, 3, stride=(1, 1)), ValueError, r"Conv1d: stride .* tuple of 1 of them, got \(1, 1\)"),
+    (lambda: nn.ConvTranspose2d(3, 4, 3, output_padding=-1), ValueError, "ConvTranspose2d: output_padding must be a non-negative integer"),
+    (lambda: nn.LazyConv2d(0, 3), ValueError, "LazyConv2d: out_channels must be a positive integer, got 0"),
+    (lambda: nn.MaxPool2d(0), ValueError, "MaxPool2d: kernel_size must be a positive integer .* got 0"),
+    (lambda: nn.MaxPool2d(2, stride=-1), ValueError, "MaxPool2d: stride must be a positive integer .* got -1"),
+    (lambda: nn.MaxPool2d(2, padding=-1), ValueError, "MaxPool2d: padding must be a non-negative integer .* got -1"),
+    (lambda: nn.MaxPool2d(2, dilation=0), ValueError, "MaxPool2d: dilation must be a positive integer .* got 0"),
+    (lambda: nn.MaxPool1d(2, stride=0), ValueError, "MaxPool1d: stride must be a positive integer or a tuple of 1 of them, got 0"),
+    (lambda: nn.AvgPool2d(2, stride=0), ValueError, "AvgPool2d: stride must be a positive integer .* got 0"),
+    (lambda: nn.AvgPool2d(2, divisor_override=0), ValueError, "AvgPool2d: divisor_override must be a positive integer, got 0"),
+    (lambda: nn.AdaptiveAvgPool2d(0), ValueError, "AdaptiveAvgPool2d: output_size must be positive, got 0"),
+    (lambda: nn.AdaptiveAvgPool2d((2, 2, 2)), TypeError, r"AdaptiveAvgPool2d: output_size must be an int or a pair .* \(2, 2, 2\)"),
+    # attention
+    (lambda: nn.MultiheadAttention(8, 2, dropout=1.5), ValueError, "MultiheadAttention: dropout .* between 0 and 1, but got 1.5"),
+    (lambda: nn.MultiheadAttention(8, 0), ValueError, "MultiheadAttention: num_heads must be a positive integer, got 0"),
+    (lambda: nn.MultiheadAttention(8, 2, kdim=0), ValueError, "MultiheadAttention: kdim must be a positive integer, got 0"),
+    (lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=0), ValueError, "TransformerEncoderLayer: dim_feedforward must be a positive integer, got 0"),
+    (lambda: nn.TransformerEncoderLayer(8, 2, dropout=2.0), ValueError, "TransformerEncoderLayer: dropout .* but got 2.0"),
+    # activations
+    (lambda: nn.LeakyReLU("a"), TypeError, "LeakyReLU: negative_slope must be a real number, got str 'a'"),
+    (lambda: nn.ELU(None), TypeError, "ELU: alpha must be a real number, got NoneType None"),
+    (lambda: nn.GELU("foo"), ValueError, "GELU: approximate must be one of 'none', 'tanh', got 'foo'"),
+    (lambda: nn.Softplus(0), ValueError, "Softplus: beta must be non-zero, got 0"),
+    (lambda: nn.Softmax(dim=1.5), TypeError, "Softmax: dim must be an integer, got float 1.5"),
+    (lambda: nn.LogSoftmax(dim="x"), TypeError, "LogSoftmax: dim must be an integer"),
+    # losses
+    (lambda: nn.MSELoss(reduction="foo"), ValueError, "MSELoss: reduction must be one of 'none', 'mean', 'sum', got 'foo'"),
+    (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "CrossEntropyLoss: reduction must be one of .* got 'avg'"),
+    (lambda: nn.NLLLoss(reduction=None), ValueError, "NLLLoss: reduction must be one of .* got None"),
+    (lambda: nn.KLDivLoss(reduction="foo"), ValueError, "KLDivLoss: reduction must be one of 'none', 'mean', 'sum', 'batchmean', got 'foo'"),
+    (lambda: nn.HuberLoss(delta=-1.0), ValueError, r"HuberLoss: delta must be in \(0, inf\), got -1.0"),
+    (lambda: nn.HuberLoss(delta=0.0), ValueError, r"HuberLoss: delta must be in \(0, inf\), got 0.0"),
+    (lambda: nn.SmoothL1Loss(beta=-1.0), ValueError, r"SmoothL1Loss: beta must be in \[0, inf\), got -1.0"),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), ValueError, r"CrossEntropyLoss: label_smoothing must be in \[0, 1\], got 1.5"),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=-0.1), ValueError, r"CrossEntropyLoss: label_smoothing must be in \[0, 1\], got -0.1"),
+    (lambda: nn.CrossEntropyLoss(ignore_index=1.5), TypeError, "CrossEntropyLoss: ignore_index must be an integer, got float 1.5"),
+    (lambda: nn.CrossEntropyLoss(weight=[1.0, 2.0]), TypeError, "CrossEntropyLoss: weight must be a pn.Tensor or None, got list"),
+    (lambda: nn.BCEWithLogitsLoss(pos_weight=3.0), TypeError, "BCEWithLogitsLoss: pos_weight must be a pn.Tensor or None, got float"),
+    (lambda: nn.MultiMarginLoss(p=3), ValueError, "MultiMarginLoss: only p == 1 and p == 2 supported, got p=3"),
+    # optimizers
+    (lambda: optim.Adam(_p(), betas=(0.9,)), ValueError, r"Adam: betas must be a tuple of 2 floats, got \(0.9,\) \(1 values\)"),
+    (lambda: optim.AdamW(_p(), betas=(0.9, 0.99, 0.9)), ValueError, "AdamW: betas must be a tuple of 2 floats"),
+    (lambda: optim.NAdam(_p(), betas=0.9), TypeError, "NAdam: betas must be a tuple of 2 floats, got float 0.9"),
+    (lambda: optim.RAdam(_p(), betas=(0.9, "x")), TypeError, r"RAdam: betas\[1\] must be a real number, got str 'x'"),
+    (lambda: optim.Adamax(_p(), betas=(1.0, 0.9)), ValueError, r"Adamax: Invalid beta parameter at index 0: betas\[0\]=1.0"),
+    (lambda: optim.Adam(_p(), lr="a"), TypeError, "Adam: lr must be a real number, got str 'a'"),
+    (lambda: optim.SGD(_p(), lr=None), TypeError, "SGD: lr must be a real number, got NoneType None"),
+    (lambda: optim.SGD(_p(), lr=-1), ValueError, "SGD: Invalid learning rate: lr=-1"),
+    (lambda: optim.SGD(_p(), lr=0.1, momentum=-0.5), ValueError, "SGD: Invalid momentum value: momentum=-0.5"),
+    (lambda: optim.RMSprop(_p(), alpha="x"), TypeError, "RMSprop: alpha must be a real number"),
+    (lambda: optim.Adadelta(_p(), rho=1.5), ValueError, "Adadelta: Invalid rho value: rho=1.5"),
+    (lambda: optim.Adagrad(_p(), eps=float("nan")), ValueError, "Adagrad: Invalid epsilon value: eps=nan"),
+    # schedulers
+    (lambda: sched.StepLR(_sgd(), step_size=0), ValueError, "StepLR: step_size must be a positive integer, got 0"),
+    (lambda: sched.StepLR(_sgd(), step_size=1.5), TypeError, "StepLR: step_size must be a positive integer, got float 1.5"),
+    (lambda: sched.StepLR(_sgd(), step_size=2, gamma=-1), ValueError, r"StepLR: gamma must be in \[0, inf\), got -1"),
+    (lambda: sched.StepLR(_sgd(), 2, last_epoch=-2), ValueError, "StepLR: last_epoch must be -1 .* got -2"),
+    (lambda: sched.MultiStepLR(_sgd(), milestones=5), TypeError, "MultiStepLR: milestones must be a list of epoch indices, got int 5"),
+    (lambda: sched.MultiStepLR(_sgd(), milestones=[1.5]), TypeError, r"MultiStepLR: milestones\[i\] must be a non-negative integer, got float 1.5"),
+    (lambda: sched.ExponentialLR(_sgd(), gamma="a"), TypeError, "ExponentialLR: gamma must be a real number, got str 'a'"),
+    (lambda: sched.CosineAnnealingLR(_sgd(), T_max=0), ValueError, "CosineAnnealingLR: T_max must be a positive integer, got 0"),
+    (lambda: sched.CosineAnnealingLR(_sgd(), 10, eta_min=-1), ValueError, "CosineAnnealingLR: eta_min must be in"),
+    (lambda: sched.LinearLR(_sgd(), total_iters=0), ValueError, "LinearLR: total_iters must be a positive integer, got 0"),
+    (lambda: sched.LinearLR(_sgd(), start_factor=0), ValueError, "LinearLR: Starting multiplicative factor"),
+    (lambda: sched.OneCycleLR(_sgd(), max_lr=-0.1, total_steps=10), ValueError, r"OneCycleLR: max_lr must be in \[0, inf\), got -0.1"),
+    (lambda: sched.OneCycleLR(_sgd(), 0.1, total_steps=10, div_factor=0), ValueError, r"OneCycleLR: div_factor must be in \(0, inf\), got 0"),
+    (lambda: sched.OneCycleLR(_sgd(), 0.1, total_steps=0), ValueError, "OneCycleLR: Expected positive integer total_steps, but got 0"),
+    (lambda: sched.ReduceLROnPlateau(_sgd(), factor=-0.1), ValueError, r"ReduceLROnPlateau: factor must be in \[0, inf\), got -0.1"),
+    (lambda: sched.ReduceLROnPlateau(_sgd(), patience=-1), ValueError, "ReduceLROnPlateau: patience must be a non-negative integer, got -1"),
+    (lambda: sched.ReduceLROnPlateau(_sgd(), cooldown=1.5), TypeError, "ReduceLROnPlateau: cooldown must be a non-negative integer, got float 1.5"),
+    (lambda: sched.ReduceLROnPlateau(_sgd(), min_lr=-1), ValueError, "ReduceLROnPlateau: min_lr must be in"),
+    (lambda: sched.ReduceLROnPlateau(_sgd(), mode="x"), ValueError, "ReduceLROnPlateau: mode 'x' is unknown"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(BAD)))
+def test_bad_argument_is_refused_at_the_call(backend, i):
+    call, exc, words = BAD[i]
+    with pytest.raises(exc, match=words):
+        call()
+
+
+def test_linear_fed_a_list_or_a_raw_array_says_what_it_got(backend, xp):
+    fc = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"Linear\(in_features=3.* expected a pn.Tensor input, got "
+                                        r"builtins.list; wrap data with pn.tensor"):
+        fc([[1.0, 2.0, 3.0]])
+    raw = xp.zeros((1, 3))
+    with pytest.raises(TypeError, match=r"expected a pn.Tensor input, got \w+\.\w+; wrap data"):
+        fc(raw)
+
+
+def test_good_arguments_still_build(backend):
+    """The checks accept what PyTorch accepts: ints as tuples, 'same' padding, None
+    momentum, -1 in Unflatten, NumPy integers, zero dropout, lazy placeholders."""
+    import numpy as np
+    nn.Conv2d(np.int64(3), 4, (3, 1), stride=[1, 2], padding=(1, 0))
+    nn.Conv2d(3, 4, 3, padding="same")
+    nn.BatchNorm1d(3, momentum=None)
+    nn.Unflatten(1, (2, -1))
+    nn.MultiheadAttention(8, 2, dropout=0.0, kdim=4, vdim=4)
+    nn.AdaptiveAvgPool2d((None, 3))
+    nn.LazyLinear(4)(pn.zeros(2, 3))
+    nn.LazyConv2d(4, 3)(pn.zeros(1, 2, 5, 5))
+    nn.KLDivLoss(reduction="batchmean")
+    optim.Adam(_p(), betas=[0.5, 0.6])
+    sched.MultiStepLR(_sgd(), milestones=[3, 1])
+
+
+def test_argcheck_helpers_name_function_argument_and_value():
+    assert argcheck.int_tuple("f", "stride", 2, 3) == (2, 2, 2)
+    assert argcheck.int_tuple("f", "padding", [0, 1], 2, 0) == (0, 1)
+    assert argcheck.real("f", "x", 1) == 1.0
+    with pytest.raises(ValueError, match=r"f: x must be in \[0, 1\), got nan"):
+        argcheck.real("f", "x", float("nan"), lo=0, hi=1, hi_open=True)
+    with pytest.raises(TypeError, match="f: p must be a real number in \\[0, 1\\], got str 'a'"):
+        argcheck.probability("f", "p", "a")
+    with pytest.raises(ValueError, match="f: reduction must be one of 'none', 'mean', 'sum', got 'x'"):
+        argcheck.reduction("f", "x")
