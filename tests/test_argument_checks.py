@@ -173,3 +173,31 @@ def test_argcheck_helpers_name_function_argument_and_value():
         argcheck.probability("f", "p", "a")
     with pytest.raises(ValueError, match="f: reduction must be one of 'none', 'mean', 'sum', got 'x'"):
         argcheck.reduction("f", "x")
+
+
+CREATION = [
+    (lambda: pn.zeros(-1), ValueError, r"zeros: size must be non-negative, got \(-1,\)"),
+    (lambda: pn.ones(2, -3), ValueError, r"ones: size must be non-negative, got \(2, -3\)"),
+    (lambda: pn.zeros(2.5), TypeError, r"zeros: size must be a tuple of ints, got float 2.5"),
+    (lambda: pn.randn(-2), ValueError, r"randn: size must be non-negative"),
+    (lambda: pn.rand((2, 1.5)), TypeError, r"rand: size must be a tuple of ints, got float 1.5"),
+    (lambda: pn.full((2,), "a"), TypeError, "full: fill_value must be a number, got str 'a'"),
+    (lambda: pn.arange(0, 5, 0), ValueError, "arange: step must be nonzero"),
+    (lambda: pn.arange(0, 5, -1), ValueError, "arange: upper bound and lower bound inconsistent with step sign"),
+    (lambda: pn.arange("5"), TypeError, "arange: end must be a real number, got str '5'"),
+    (lambda: pn.randint(5, 5, (3,)), ValueError, "randint: low must be less than high, got low=5 >= high=5"),
+    (lambda: pn.randint(0, 2.5, (3,)), TypeError, "randint: high must be an integer, got float 2.5"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(CREATION)))
+def test_creation_refuses_bad_sizes(backend, i):
+    call, exc, words = CREATION[i]
+    with pytest.raises(exc, match=words):
+        call()
+
+
+def test_creation_still_accepts_empty_and_tuple_sizes(backend):
+    assert pn.zeros(0).shape == (0,) and pn.ones((2, 0)).shape == (2, 0)
+    assert pn.full((2, 3), 1.5).shape == (2, 3) and pn.randint(0, 3, 4).shape == (4,)
+    assert pn.arange(5, 0, -1).shape == (5,) and pn.arange(0, 0).shape == (0,)
