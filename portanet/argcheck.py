@@ -25,7 +25,7 @@ import math
 import numbers
 
 __all__ = ["is_int", "positive_int", "size", "nonneg_int", "int_tuple", "real", "probability",
-           "one_of", "reduction", "pair"]
+           "one_of", "reduction", "pair", "window", "dim", "dims"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -162,3 +162,35 @@ def window(who: str, nd: int, kernel_size, stride=None, padding=0, dilation=1) -
     if not isinstance(padding, str):  # 'same'/'valid' are the convolution's own check
         int_tuple(who, "padding", padding, nd, 0)
     int_tuple(who, "dilation", dilation, nd, 1)
+
+
+def dim(who: str, d, ndim: int, name: str = "dim") -> int:
+    """``d`` as an axis in ``[0, ndim)``: PyTorch's IndexError for one out of range (a 0-d
+    tensor takes -1 and 0, as in PyTorch), TypeError for a non-integer.
+
+    Example:
+        >>> dim("softmax", -1, 2)
+        1
+    """
+    if not is_int(d):
+        raise TypeError(f"{who}: {name} must be an integer, got {type(d).__name__} {d!r}")
+    n = max(ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(f"{who}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {d})")
+    return int(d) % n
+
+
+def dims(who: str, ds, ndim: int, name: str = "dim") -> tuple:
+    """``None`` (every axis), an int or a sequence of distinct ints, each checked by :func:`dim`."""
+    if ds is None:
+        return tuple(range(ndim))
+    if is_int(ds):
+        return (dim(who, ds, ndim, name),)
+    if not isinstance(ds, (tuple, list)):
+        raise TypeError(f"{who}: {name} must be an int, a tuple of ints or None, got "
+                        f"{type(ds).__name__} {ds!r}")
+    out = tuple(dim(who, d, ndim, name) for d in ds)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{who}: {name} {tuple(ds)!r} names an axis twice")
+    return out
