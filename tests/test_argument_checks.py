@@ -6,7 +6,7 @@ import pytest
 import portanet as pn
 from portanet import argcheck
 
-nn, optim, sched = pn.nn, pn.optim, pn.optim.lr_scheduler
+nn, optim, sched, F = pn.nn, pn.optim, pn.optim.lr_scheduler, pn.nn.functional
 
 
 def _p():
@@ -201,3 +201,49 @@ def test_creation_still_accepts_empty_and_tuple_sizes(backend):
     assert pn.zeros(0).shape == (0,) and pn.ones((2, 0)).shape == (2, 0)
     assert pn.full((2, 3), 1.5).shape == (2, 3) and pn.randint(0, 3, 4).shape == (4,)
     assert pn.arange(5, 0, -1).shape == (5,) and pn.arange(0, 0).shape == (0,)
+
+
+def _x():
+    return pn.tensor([[0.2, 0.8, 0.5], [0.1, 0.4, 0.9]])
+
+
+LOSS_CALLS = [
+    (lambda: F.cross_entropy(_x(), pn.tensor([[0], [1]])), ValueError,
+     r"cross_entropy: input shape \(2, 3\) needs class-index target of shape \(2,\), got \(2, 1\)"),
+    (lambda: F.cross_entropy(_x(), pn.tensor([0, 1]), weight=pn.ones(2)), ValueError,
+     r"cross_entropy: weight must hold one value per class, shape \(3,\), got shape \(2,\)"),
+    (lambda: F.cross_entropy(_x(), pn.tensor([True, False])), TypeError,
+     "cross_entropy: target must hold integer class indices .* got bool"),
+    (lambda: F.cross_entropy(_x(), pn.tensor([0, 1]), label_smoothing=1.5), ValueError,
+     r"cross_entropy: label_smoothing must be in \[0, 1\], got 1.5"),
+    (lambda: F.cross_entropy(_x(), pn.tensor([0, 1]), ignore_index=0.5), TypeError,
+     "cross_entropy: ignore_index must be an integer"),
+    (lambda: F.cross_entropy(_x(), _x(), weight=pn.ones(4)), ValueError,
+     r"cross_entropy: weight must hold one value per class, shape \(3,\), got shape \(4,\)"),
+    (lambda: F.nll_loss(pn.tensor([[1, 2, 3]]), pn.tensor([0])), TypeError,
+     "nll_loss: input must be floating point, got int64"),
+    (lambda: F.nll_loss(_x(), pn.tensor([[0], [1]])), ValueError, "nll_loss: input shape .* got \\(2, 1\\)"),
+    (lambda: F.nll_loss(_x(), pn.tensor([0.0, 1.0])), TypeError, "nll_loss: target must hold integer class indices .* got float32"),
+    (lambda: F.nll_loss(_x(), pn.tensor([0, 1]), weight=pn.ones(5)), ValueError, "nll_loss: weight must hold one value per class"),
+    (lambda: F.multi_margin_loss(_x(), pn.tensor([0, 1]), weight=pn.ones(2)), ValueError, "multi_margin_loss: weight must hold"),
+    (lambda: F.multi_margin_loss(_x(), pn.tensor([0, 1]), p=3), ValueError, "multi_margin_loss: p must be 1 or 2, got 3"),
+    (lambda: F.huber_loss(_x(), _x(), delta=-1.0), ValueError, r"huber_loss: delta must be in \(0, inf\), got -1.0"),
+    (lambda: F.smooth_l1_loss(_x(), _x(), beta=-1.0), ValueError, r"smooth_l1_loss: beta must be in \[0, inf\), got -1.0"),
+    (lambda: F.smooth_l1_loss(_x(), pn.ones(3), reduction="sum"), ValueError, "smooth_l1_loss: input shape"),
+    (lambda: F.l1_loss(_x(), _x(), reduction="avg"), ValueError, "l1_loss: reduction must be one of 'none', 'mean', 'sum', got 'avg'"),
+    (lambda: F.binary_cross_entropy(_x(), _x() > 0.5), TypeError, "binary_cross_entropy: target must be floating point .* got bool"),
+    (lambda: F.binary_cross_entropy(_x(), _x(), weight=pn.ones(2)), ValueError,
+     r"binary_cross_entropy: weight of shape \(2,\) does not broadcast to the input's shape \(2, 3\)"),
+    (lambda: F.binary_cross_entropy_with_logits(_x(), _x(), pos_weight=pn.ones(2)), ValueError,
+     "binary_cross_entropy_with_logits: pos_weight of shape"),
+    (lambda: F.binary_cross_entropy_with_logits(_x(), _x(), weight=[1.0]), TypeError,
+     "binary_cross_entropy_with_logits: weight must be a pn.Tensor or None, got list"),
+    (lambda: F.kl_div(_x(), _x(), reduction="foo"), ValueError, "kl_div: reduction must be one of .* 'batchmean', got 'foo'"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(LOSS_CALLS)))
+def test_loss_arguments_checked_before_computing(backend, i):
+    call, exc, words = LOSS_CALLS[i]
+    with pytest.raises(exc, match=words):
+        call()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import warnings
 
 from ..autograd.tensor import Tensor, _wrap
 from . import activations as A
@@ -346,23 +347,41 @@ def min(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None)
 
 def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
         keepdim=None, unbiased=None) -> Tensor:
-    """Variance; ``correction=1`` (Bessel) by default, as PyTorch's ``var``."""
+    """Variance; ``correction=1`` (Bessel) by default, as PyTorch's ``var``.
+
+    As PyTorch: with ``n - correction <= 0`` (one element and Bessel's correction) the
+    result is nan (or inf) with a UserWarning, not an error.
+    """
+    return _var(a, axis, keepdims, correction, dim, keepdim, unbiased, "var")
+
+
+def _var(a, axis, keepdims, correction, dim, keepdim, unbiased, who):
+    from .. import argcheck
     axis = _axis(axis, dim)
     keepdims = keepdims if keepdim is None else keepdim
     if unbiased is not None:
         correction = 1 if unbiased else 0
+    if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
+        raise TypeError(f"{who}: correction must be a number, got {type(correction).__name__}")
+    axes = argcheck.dims(who, axis, a.ndim)
+    n = 1
+    for i in axes:
+        n *= a.shape[i]
+    if n - correction <= 0:
+        warnings.warn(f"{who}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     m = mean(a, axis=axis, keepdims=True)
     d = a - m
-    from ._util import norm_axis
-    n = 1
-    for i in norm_axis(axis, a.ndim):
-        n *= a.shape[i]
-    return sum(d * d, axis=axis, keepdims=keepdims) * (1.0 / (n - correction))
+    # PyTorch divides by max(0, n - correction): 0/0 -> nan, x/0 -> inf
+    scale = 1.0 / (n - correction) if n - correction > 0 else float("inf")
+    return sum(d * d, axis=axis, keepdims=keepdims) * scale
 
 
 def std(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
-        keepdim=None) -> Tensor:
-    return sqrt(var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim))
+        keepdim=None, unbiased=None) -> Tensor:
+    """Standard deviation; the gradient of a constant slice is 0 (PyTorch's), not NaN."""
+    return R.SqrtOfVar.apply(_var(a, axis, keepdims, correction, dim, keepdim, unbiased, "std"))
 
 
 # ------------------------------------------------------------ activations

@@ -67,3 +67,21 @@ class Max(_Extreme):
 
 class Min(_Extreme):
     reducer = "min"
+
+
+class SqrtOfVar(Function):
+    """``sqrt(v)`` for a variance ``v >= 0``, with PyTorch's ``std`` gradient: where the
+    standard deviation is 0 (a constant slice) the gradient is 0, not ``g / 0``.  The
+    variance's own gradient, ``2 (x - mean) / (n - c)``, is then 0 as well, as PyTorch gives.
+    """
+
+    saves_inputs = False
+
+    def forward(self, xp, v):
+        self.y = y = xp.sqrt(v)
+        return y
+
+    def backward(self, xp, g):
+        y = self.y
+        zero = y == 0
+        return (xp.where(zero, xp.zeros_like(g), g / (2 * xp.where(zero, xp.ones_like(y), y))),)
