@@ -247,3 +247,99 @@ def test_loss_arguments_checked_before_computing(backend, i):
     call, exc, words = LOSS_CALLS[i]
     with pytest.raises(exc, match=words):
         call()
+
+
+def _m():
+    return pn.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+TENSOR_CALLS = [
+    # integer-array indexing: PyTorch's range [-n, n), dtypes, mask shapes
+    (lambda: pn.tensor([1.0, 2.0, 3.0])[pn.tensor([-4])], IndexError,
+     r"getitem: index out of bounds for dimension 0 with size 3 \(indices must lie in \[-3, 3\)\)"),
+    (lambda: pn.tensor([1.0, 2.0, 3.0])[pn.tensor([3])], IndexError, "dimension 0 with size 3"),
+    (lambda: pn.tensor([1.0, 2.0, 3.0])[[0, -4]], IndexError, "dimension 0 with size 3"),
+    (lambda: _m()[pn.tensor([0, 1]), pn.tensor([0, 3])], IndexError, "dimension 1 with size 3"),
+    (lambda: _m()[pn.tensor([1.0])], IndexError, "tensors used as indices must be long, int, byte or bool tensors, got float32"),
+    (lambda: pn.tensor([1.0, 2.0, 3.0])[pn.tensor([True, False])], IndexError,
+     r"the shape of the mask \(2,\) does not match the shape of the indexed tensor \(3,\)"),
+    (lambda: _m()[pn.tensor([0]), pn.tensor([0]), pn.tensor([0])], IndexError, "too many indices"),
+    # dimensions out of range: PyTorch's IndexError, naming the function
+    (lambda: pn.softmax(_m(), dim=2), IndexError, r"softmax: Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
+    (lambda: pn.log_softmax(_m(), dim=-3), IndexError, "log_softmax: Dimension out of range"),
+    (lambda: pn.sum(_m(), dim=2), IndexError, "sum: Dimension out of range"),
+    (lambda: pn.mean(_m(), dim=(0, 5)), IndexError, "mean: Dimension out of range"),
+    (lambda: pn.max(_m(), dim=2), IndexError, "max: Dimension out of range"),
+    (lambda: pn.var(_m(), dim=2), IndexError, "var: Dimension out of range"),
+    (lambda: pn.std(_m(), dim=1.5), TypeError, "std: dim must be an int, a tuple of ints or None, got float 1.5"),
+    (lambda: pn.transpose(_m(), 0, 2), IndexError, "transpose: Dimension out of range"),
+    (lambda: pn.squeeze(_m(), 2), IndexError, "squeeze: Dimension out of range"),
+    (lambda: pn.unsqueeze(_m(), 4), IndexError, r"unsqueeze: Dimension out of range \(expected to be in range of \[-3, 2\], but got 4\)"),
+    (lambda: pn.flatten(_m(), 3), IndexError, "flatten: Dimension out of range"),
+    (lambda: pn.flatten(pn.zeros(2, 3, 4), 2, 1), ValueError, r"flatten: start_dim \(2\) cannot come after end_dim \(1\)"),
+    (lambda: pn.unbind(_m(), 2), IndexError, "unbind: Dimension out of range"),
+    (lambda: pn.split(_m(), 1, dim=2), IndexError, "split: Dimension out of range"),
+    (lambda: pn.split(_m(), 1.5), TypeError, "split: split_size_or_sections must be an int or a list of ints"),
+    (lambda: pn.chunk(_m(), 2, dim=-3), IndexError, "chunk: Dimension out of range"),
+    (lambda: pn.permute(_m(), (0, 0)), ValueError, r"permute: dims \(0, 0\) names an axis twice"),
+    (lambda: pn.permute(_m(), (0,)), ValueError, r"permute: dims \(0,\) must name each of the input's 2 dimensions"),
+    (lambda: pn.cat([_m(), _m()], dim=2), IndexError, "cat: Dimension out of range"),
+    (lambda: pn.cat([_m(), pn.zeros(2, 2)], dim=0), ValueError,
+     r"cat: expects each tensor to have sizes that match except in dimension 0, but got \(2, 3\) at entry 0 and \(2, 2\) at entry 1"),
+    (lambda: pn.stack([_m(), pn.zeros(2, 2)]), ValueError, r"stack: expects each tensor to have equal size"),
+    (lambda: pn.stack([]), ValueError, "stack: expected a non-empty list of Tensors"),
+    (lambda: pn.where(_m(), _m(), _m()), TypeError, "where: condition must be a boolean tensor, got float32"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(TENSOR_CALLS)))
+def test_tensor_functions_check_dims_and_indices(backend, i):
+    call, exc, words = TENSOR_CALLS[i]
+    with pytest.raises(exc, match=words):
+        call()
+
+
+def test_in_range_indices_still_work(backend):
+    """Negative in-range indices are valid (PyTorch); cat/stack take PyTorch's dim=."""
+    x = pn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x[pn.tensor([-3, -1, 0])]
+    assert pn.to_numpy(y).tolist() == [1.0, 3.0, 1.0]
+    y.sum().backward()
+    assert pn.to_numpy(x.grad).tolist() == [2.0, 0.0, 1.0]
+    assert pn.cat([_m(), _m()], dim=1).shape == (2, 6) and pn.stack([_m(), _m()], dim=-1).shape == (2, 3, 2)
+    assert pn.unsqueeze(_m(), -3).shape == (1, 2, 3) and pn.sum(pn.tensor(2.0), dim=0).shape == ()
+
+
+def _img():
+    return pn.zeros(1, 2, 6, 6)
+
+
+FUNCTIONAL = [
+    (lambda: F.conv2d(_img(), pn.zeros(3, 2, 3, 3), stride=0), ValueError, "conv2d: stride must be a positive integer"),
+    (lambda: F.conv2d(_img(), pn.zeros(3, 2, 3, 3), padding=-1), ValueError, "conv2d: padding must be a non-negative integer"),
+    (lambda: F.conv2d(_img(), pn.zeros(2, 1, 3, 3), groups=0), ValueError, "conv2d: groups must be a positive integer, got 0"),
+    (lambda: F.conv1d(pn.zeros(1, 2, 8), pn.zeros(3, 2, 3), dilation=0), ValueError, "conv1d: dilation must be a positive integer"),
+    (lambda: F.conv_transpose2d(_img(), pn.zeros(2, 3, 3, 3), output_padding=-1), ValueError,
+     "conv_transpose2d: output_padding must be a non-negative integer"),
+    (lambda: F.max_pool2d(_img(), 0), ValueError, "max_pool2d: kernel_size must be a positive integer"),
+    (lambda: F.max_pool2d(_img(), 2, stride=0), ValueError, "max_pool2d: stride must be a positive integer"),
+    (lambda: F.max_pool1d(pn.zeros(1, 2, 8), 2, padding=-1), ValueError, "max_pool1d: padding must be a non-negative integer"),
+    (lambda: F.avg_pool2d(_img(), 2, stride=-1), ValueError, "avg_pool2d: stride must be a positive integer"),
+    (lambda: F.avg_pool2d(_img(), 2, divisor_override=0), ValueError, "avg_pool2d: divisor_override must be a positive integer"),
+    (lambda: F.adaptive_avg_pool2d(_img(), 0), ValueError, "adaptive_avg_pool2d: output_size must be positive, got 0"),
+    (lambda: F.dropout(_img(), p="a"), TypeError, r"dropout: p \(dropout probability\) must be a real number in \[0, 1\], got str 'a'"),
+    (lambda: F.dropout(_img(), p=1.5), ValueError, "dropout: dropout probability has to be between 0 and 1, but got 1.5"),
+    (lambda: nn.Dropout("a"), TypeError, "Dropout: p .* got str 'a'"),
+    (lambda: F.leaky_relu(_img(), "a"), TypeError, "leaky_relu: negative_slope must be a real number, got str 'a'"),
+    (lambda: F.elu(_img(), None), TypeError, "elu: alpha must be a real number, got NoneType None"),
+    (lambda: F.softplus(_img(), beta=0), ValueError, "softplus: beta must be non-zero, got 0"),
+    (lambda: F.gelu(_img(), approximate="foo"), ValueError, "gelu: approximate must be 'none' or 'tanh', got 'foo'"),
+    (lambda: F.softmax(_img(), dim=4), IndexError, "softmax: Dimension out of range"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(FUNCTIONAL)))
+def test_functional_arguments_checked(backend, i):
+    call, exc, words = FUNCTIONAL[i]
+    with pytest.raises(exc, match=words):
+        call()

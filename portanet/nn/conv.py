@@ -94,6 +94,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> F.conv2d(pn.ones(1, 1, 4, 4), pn.ones(2, 1, 3, 3), padding=1).shape
         (1, 2, 4, 4)
     """
+    argcheck.window("conv2d", 2, 1, stride, padding, dilation)
+    argcheck.positive_int("conv2d", "groups", groups)
     return _conv2d(input, weight, bias, _tuple(stride, 2, "stride"), padding,
                    _tuple(dilation, 2, "dilation"), groups, "conv2d")
 
@@ -105,6 +107,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> F.conv1d(pn.ones(1, 2, 10), pn.ones(4, 2, 3)).shape
         (1, 4, 8)
     """
+    argcheck.window("conv1d", 1, 1, stride, padding, dilation)
+    argcheck.positive_int("conv1d", "groups", groups)
     pad = padding if isinstance(padding, str) else (0, _tuple(padding, 1, "padding")[0])
     return _conv2d(input, weight, bias, (1,) + _tuple(stride, 1, "stride"), pad,
                    (1,) + _tuple(dilation, 1, "dilation"), groups, "conv1d", nd=1)
@@ -120,6 +124,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         >>> F.conv_transpose2d(pn.ones(1, 4, 5, 5), pn.ones(4, 2, 3, 3), stride=2).shape
         (1, 2, 11, 11)
     """
+    argcheck.window("conv_transpose2d", 2, 1, stride, padding, dilation)
+    argcheck.int_tuple("conv_transpose2d", "output_padding", output_padding, 2, 0)
+    argcheck.positive_int("conv_transpose2d", "groups", groups)
     return _conv_transpose2d(input, weight, bias, _tuple(stride, 2, "stride"),
                              _tuple(padding, 2, "padding"), _tuple(output_padding, 2, "output_padding"),
                              groups, _tuple(dilation, 2, "dilation"), "conv_transpose2d")

@@ -11,6 +11,8 @@ Example:
 """
 from __future__ import annotations
 
+import numbers
+
 from .. import random as _random
 from ..autograd.tensor import Tensor
 from ..ops.dropout import MaskMul
@@ -20,6 +22,9 @@ __all__ = ["Dropout", "Dropout2d", "dropout", "dropout2d"]
 
 
 def _check_p(p: float, who: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{who}: p (dropout probability) must be a real number in [0, 1], got "
+                        f"{type(p).__name__} {p!r}")
     p = float(p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")

@@ -282,7 +282,8 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     valid = t2.array != ignore_index
     safe = _wrap(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk, False)
     n = x2.shape[0]
-    picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe))
+    picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe),
+                           _in_range=True)
     w = xp.astype(valid, input.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
@@ -314,7 +315,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     xp = input._bk.xp
     bk = input._bk
     rows = _wrap(xp.arange(n, device=bk.device), bk, False)
-    xy = ops.unsqueeze(ops.getitem(x, (rows, t)), 1)
+    xy = ops.unsqueeze(ops.getitem(x, (rows, t), _in_range=True), 1)
     h = ops.relu(margin - xy + x)
     if p == 2:
         h = h * h

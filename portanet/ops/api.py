@@ -13,7 +13,9 @@ import builtins
 import numbers
 import warnings
 
+from .. import argcheck
 from ..autograd.tensor import Tensor, _wrap
+from ..backend import dtype_name
 from . import activations as A
 from . import elementwise as E
 from . import linalg as L
@@ -165,6 +167,9 @@ def where(cond, a, b) -> Tensor:
     like = a if isinstance(a, Tensor) else b
     a, b = _lift(a, like), _lift(b, like)
     c = cond.array if isinstance(cond, Tensor) else cond
+    if not hasattr(c, "dtype") or c.dtype != like._bk.xp.bool:
+        got = dtype_name(c.dtype) if hasattr(c, "dtype") else type(c).__name__
+        raise TypeError(f"where: condition must be a boolean tensor, got {got}")
     return E.Where.apply(a, b, cond=c)
 
 
@@ -179,6 +184,10 @@ def reshape(a: Tensor, *shape) -> Tensor:
 def permute(a: Tensor, *axes) -> Tensor:
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
+    if len(axes) != a.ndim:
+        raise ValueError(f"permute: dims {tuple(axes)} must name each of the input's {a.ndim} "
+                         f"dimensions once (input shape {a.shape})")
+    axes = argcheck.dims("permute", axes, a.ndim, "dims")
     return S.Permute.apply(a, axes=tuple(ax % a.ndim for ax in axes))
 
 
@@ -188,16 +197,21 @@ def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Te
     if dim0 is None:
         axes = tuple(range(n - 1, -1, -1))
     else:
+        dim0, dim1 = argcheck.dim("transpose", dim0, n, "dim0"), argcheck.dim("transpose", dim1, n, "dim1")
         axes = list(range(n))
-        axes[dim0 % n], axes[dim1 % n] = axes[dim1 % n], axes[dim0 % n]
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return S.Permute.apply(a, axes=tuple(axes))
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shp = a.shape
+    s = argcheck.dim("flatten", start_dim, len(shp), "start_dim")
+    e = argcheck.dim("flatten", end_dim, len(shp), "end_dim")
     if not shp:
         return reshape(a, (1,))
-    s, e = start_dim % len(shp), end_dim % len(shp)
+    if s > e:
+        raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) "
+                         f"for an input of shape {shp}")
     n = 1
     for d in shp[s:e + 1]:
         n *= d
@@ -208,15 +222,15 @@ def squeeze(a: Tensor, dim: int | None = None) -> Tensor:
     shp = a.shape
     if dim is None:
         return reshape(a, tuple(d for d in shp if d != 1))
-    dim = dim % len(shp)
-    if shp[dim] != 1:
+    dim = argcheck.dim("squeeze", dim, len(shp))
+    if not shp or shp[dim] != 1:
         return a
     return reshape(a, shp[:dim] + shp[dim + 1:])
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
     shp = a.shape
-    dim = dim % (len(shp) + 1)
+    dim = argcheck.dim("unsqueeze", dim, len(shp) + 1)
     return reshape(a, shp[:dim] + (1,) + shp[dim:])
 
 
@@ -224,18 +238,41 @@ def broadcast_to(a: Tensor, shape) -> Tensor:
     return S.BroadcastTo.apply(a, shape=tuple(shape))
 
 
-def concat(tensors, axis: int = 0) -> Tensor:
-    """Join along an existing axis (``pn.cat`` is the PyTorch name)."""
+def _joinable(who: str, tensors: list, axis, new_axis: bool) -> int:
+    """Check a cat/stack: a non-empty list of Tensors whose shapes agree (except along
+    ``axis`` for cat), ``axis`` in range; returns ``axis`` as a non-negative int."""
+    if not tensors:
+        raise ValueError(f"{who}: expected a non-empty list of Tensors")
+    first = next((t for t in tensors if isinstance(t, Tensor)), None)
+    if first is None:
+        raise TypeError(f"{who}: expected a list of Tensors, got {type(tensors[0]).__name__}")
+    shapes = [tuple(t.shape) if isinstance(t, Tensor) else () for t in tensors]
+    ref = shapes[0]
+    axis = argcheck.dim(who, axis, len(ref) + 1 if new_axis else len(ref))
+    for i, s in enumerate(shapes[1:], 1):
+        same = (s == ref if new_axis else
+                len(s) == len(ref) and all(a == b for k, (a, b) in enumerate(zip(s, ref)) if k != axis))
+        if not same:
+            want = "equal size" if new_axis else f"sizes that match except in dimension {axis}"
+            raise ValueError(f"{who}: expects each tensor to have {want}, but got {ref} at "
+                             f"entry 0 and {s} at entry {i}")
+    return axis
+
+
+def concat(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Join along an existing axis (``pn.cat`` is the PyTorch name; ``dim`` is ``axis``)."""
     tensors = list(tensors)
+    axis = _joinable("cat", tensors, axis if dim is None else dim, new_axis=False)
     return S.Concat.apply(*[_lift(t, tensors[0]) for t in tensors], axis=axis)
 
 
 cat = concat
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join along a new axis."""
+def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Join along a new axis (``dim`` is PyTorch's name for ``axis``)."""
     tensors = list(tensors)
+    axis = _joinable("stack", tensors, axis if dim is None else dim, new_axis=True)
     return S.Stack.apply(*[_lift(t, tensors[0]) for t in tensors], axis=axis)
 
 
@@ -246,15 +283,19 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     Example:
         >>> a, b = pn.split(pn.arange(5.0), [2, 3])
     """
+    dim = argcheck.dim("split", dim, a.ndim)
     n = a.shape[dim]
-    dim = dim % a.ndim
-    if isinstance(split_size_or_sections, int):
+    if argcheck.is_int(split_size_or_sections):
         size = split_size_or_sections
         if size <= 0:
             raise ValueError(f"split: split_size must be a positive integer, got {size}")
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
         sizes = sizes or [0]
     else:
+        if not isinstance(split_size_or_sections, (tuple, list)) or not all(
+                argcheck.is_int(s) for s in split_size_or_sections):
+            raise TypeError("split: split_size_or_sections must be an int or a list of ints, got "
+                            f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}")
         sizes = [int(s) for s in split_size_or_sections]
         if any(s < 0 for s in sizes) or builtins_sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the "
@@ -271,6 +312,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     """
     if not isinstance(chunks, int) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+    dim = argcheck.dim("chunk", dim, a.ndim)
     n = a.shape[dim]
     return split(a, builtins.max(-(-n // chunks), 1), dim)
 
@@ -281,11 +323,31 @@ def unbind(a: Tensor, dim: int = 0) -> tuple:
     Example:
         >>> rows = pn.unbind(pn.ones(3, 2))
     """
-    return S.Unbind.apply(a, axis=dim % a.ndim)
+    return S.Unbind.apply(a, axis=argcheck.dim("unbind", dim, a.ndim))
 
 
-def getitem(a: Tensor, index) -> Tensor:
-    """``a[index]``: ints, slices, ``None``, ``...``, integer arrays (Tensors) or a bool mask."""
+try:  # value checks that never stall a device (branch gpuready's portanet/checks.py)
+    from .. import checks as _checks
+except ImportError:  # pragma: no cover - until it lands: at once, as main's other value checks
+    _checks = None
+
+
+def _value_check(bk, ok, exc_type, message):
+    """Require the 0-d boolean array ``ok``; through portanet.checks where it exists."""
+    if _checks is not None:
+        _checks.check(bk, ok, exc_type, message)
+    elif not bool(ok):
+        raise exc_type(message)
+
+
+def getitem(a: Tensor, index, _in_range: bool = False) -> Tensor:
+    """``a[index]``: ints, slices, ``None``, ``...``, integer arrays (Tensors) or a bool mask.
+
+    Integer arrays follow PyTorch: an index in ``[-n, n)`` (negative counts from the
+    end), anything else an IndexError; the range is a check on data values, so it goes
+    through portanet.checks (deferred on accelerators).  ``_in_range=True`` skips it for
+    callers whose indices are in range by construction (the losses' row/class picks).
+    """
     if not isinstance(index, tuple):
         index = (index,)
     arrays = [i for i in index if isinstance(i, Tensor) or hasattr(i, "shape") or isinstance(i, list)]
@@ -302,11 +364,25 @@ def getitem(a: Tensor, index) -> Tensor:
             i = a._bk.asarray(i)
         raw.append(i)
     if len(raw) == 1 and raw[0].dtype == xp.bool:
+        if tuple(raw[0].shape) != tuple(a.shape[:raw[0].ndim]):
+            raise IndexError(f"getitem: the shape of the mask {tuple(raw[0].shape)} does not match "
+                             f"the shape of the indexed tensor {a.shape}")
         return S.GetItem.apply(a, index=raw[0])
     if not all(hasattr(i, "shape") for i in raw):
         raise IndexError("integer-array indexing supports only arrays in the leading "
                          "positions, e.g. x[idx] or x[rows, cols]")
     lead = len(raw)
+    if lead > a.ndim:
+        raise IndexError(f"getitem: too many indices ({lead}) for a tensor of dimension {a.ndim}")
+    for k, i in enumerate(raw):
+        if i.dtype == xp.bool or not dtype_name(i.dtype).startswith(("int", "uint")):
+            raise IndexError("getitem: tensors used as indices must be long, int, byte or bool "
+                             f"tensors, got {dtype_name(i.dtype)}")
+        if not _in_range:
+            n = a.shape[k]
+            _value_check(a._bk, xp.all(xp.logical_and(i >= -n, i < n)), IndexError,
+                         f"getitem: index out of bounds for dimension {k} with size {n} "
+                         f"(indices must lie in [{-n}, {n}))")
     # negative indices count from the end (take and scatter-add want them in [0, n))
     raw = [xp.where(i < 0, i + a.shape[k], i) for k, i in enumerate(raw)]
     idx = raw[0]
@@ -317,8 +393,13 @@ def getitem(a: Tensor, index) -> Tensor:
 
 
 # ------------------------------------------------------------ reductions
-def _axis(axis, dim):
-    return dim if dim is not None else axis
+def _axis(axis, dim, a=None, who: str = ""):
+    """``dim`` (PyTorch's name) or ``axis``; checked against ``a``'s rank (IndexError
+    naming ``who`` for an axis out of range, as PyTorch's "Dimension out of range")."""
+    axis = dim if dim is not None else axis
+    if axis is not None and a is not None:
+        argcheck.dims(who, axis, a.ndim)
+    return axis
 
 
 def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
@@ -329,20 +410,20 @@ def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None)
     """
     if a.array.dtype == a._bk.xp.bool:
         a = _wrap(a._bk.xp.astype(a.array, a._bk.xp.int64), a._bk, False)
-    return R.Sum.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return R.Sum.apply(a, axis=_axis(axis, dim, a, "sum"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def mean(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    return R.Mean.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return R.Mean.apply(a, axis=_axis(axis, dim, a, "mean"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def max(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
     """Maximum values along ``axis`` (values only; use ``argmax`` on the data for indices)."""
-    return R.Max.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return R.Max.apply(a, axis=_axis(axis, dim, a, "max"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def min(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    return R.Min.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return R.Min.apply(a, axis=_axis(axis, dim, a, "min"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
@@ -356,7 +437,6 @@ def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, di
 
 
 def _var(a, axis, keepdims, correction, dim, keepdim, unbiased, who):
-    from .. import argcheck
     axis = _axis(axis, dim)
     keepdims = keepdims if keepdim is None else keepdim
     if unbiased is not None:
@@ -400,10 +480,14 @@ def relu(a: Tensor) -> Tensor:
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    if type(negative_slope) is not float:  # the common case skips the check's call
+        argcheck.real("leaky_relu", "negative_slope", negative_slope)
     return A.LeakyReLU.apply(a, slope=negative_slope)
 
 
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    if type(alpha) is not float:
+        argcheck.real("elu", "alpha", alpha)
     return A.ELU.apply(a, alpha=alpha)
 
 
@@ -419,15 +503,21 @@ def silu(a: Tensor) -> Tensor:
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    if type(beta) is not float or type(threshold) is not float or beta == 0:
+        if argcheck.real("softplus", "beta", beta) == 0:  # log(1 + exp(beta x)) / beta
+            raise ValueError("softplus: beta must be non-zero, got 0")
+        argcheck.real("softplus", "threshold", threshold)
     return A.Softplus.apply(a, beta=beta, threshold=threshold)
 
 
 def softmax(a: Tensor, dim: int = -1) -> Tensor:
     """Softmax along ``dim`` (max-shifted; all -inf rows give 0/0-free output)."""
+    argcheck.dim("softmax", dim, a.ndim)
     return SM.Softmax.apply(a, axis=dim)
 
 
 def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
+    argcheck.dim("log_softmax", dim, a.ndim)
     return SM.LogSoftmax.apply(a, axis=dim)
 
 
