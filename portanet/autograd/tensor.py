@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import Backend, BackendError, dtype_name, get_backend, resolve_dtype
+from ..backend import (Backend, BackendError, device_of, dtype_name, format_array, get_backend,
+                       is_host_array, resolve_backend, resolve_dtype)
 from . import function as _fn
 from . import hooks as _hooks
 from .version import bump as _bump
@@ -114,7 +115,7 @@ class Tensor:
 
     @property
     def device(self):
-        return self._bk.device if self._bk.device is not None else _device_of(self.array)
+        return self._bk.device if self._bk.device is not None else device_of(self.array)
 
     @property
     def backend(self) -> Backend:
@@ -193,8 +194,7 @@ class Tensor:
 
     def numpy(self):
         """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
-        from ..backend import to_numpy
-        return to_numpy(self.array)
+        return self._bk.to_numpy(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -222,9 +222,8 @@ class Tensor:
             out.requires_grad = True
         return out
 
-    def astype(self, dtype: Any) -> "Tensor":
-        from ..ops.elementwise import Cast
-        return Cast.apply(self, dtype=resolve_dtype(dtype, self._bk.xp))
+    # astype, the arithmetic operators and the other math methods are registered by their
+    # op families in portanet/ops (so autograd never imports ops)
 
     def float(self) -> "Tensor":
         return self.astype("float32")
@@ -260,13 +259,13 @@ class Tensor:
         self.grad = None
 
     def __repr__(self) -> str:
-        from ..backend import format_array
         body = format_array(self.array, prefix="tensor(")
         extra = ""
         if self.array.dtype != self._bk.float_dtype and _is_float(self._bk.xp, self.array.dtype):
             extra += f", dtype={dtype_name(self.array.dtype)}"
-        if self._bk.name != "numpy":
-            extra += f", backend={self._bk.name!r}"
+        shown = self._bk.repr_name
+        if shown is not None:
+            extra += f", backend={shown!r}"
         if self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -313,14 +312,8 @@ def _is_float(xp, dtype) -> bool:
     return dtype == xp.float32 or dtype == xp.float64 or dtype == getattr(xp, "float16", None)
 
 
-def _device_of(data):
-    import array_api_compat
-    return array_api_compat.device(data)
-
-
 def _as_backend(backend: Any, device: Any = None) -> Backend:
-    from ..backend import _make
-    return _make(backend, device)
+    return resolve_backend(backend, device)
 
 
 def _to_backend_array(data: Any, bk: Backend, dtype: Any):
@@ -341,30 +334,17 @@ def _convert_input(data: Any, bk: Backend, dtype: Any):
     if (isinstance(data, float) and not hasattr(data, "dtype")) or (
             isinstance(data, (list, tuple)) and _has_float(data)):
         return bk.asarray(data, bk.float_dtype)
-    arr = data
-    mod = type(data).__module__
-    if not hasattr(data, "shape") or mod.startswith("numpy") and bk.name != "numpy":
-        arr = bk.asarray(data)
-    elif not _same_library(data, bk):
-        raise BackendError(
-            f"pn.tensor got an array of another backend ({type(data).__module__}) while the "
-            f"current backend is {bk!r}; convert it with pn.to_numpy(x) first")
-    elif bk.device is not None and _device_of(data) != bk.device:
-        arr = xp.asarray(data, device=bk.device)
-    elif mod == "numpy":
-        arr = xp.asarray(data)
-    return arr
-
-
-def _same_library(data, bk: Backend) -> bool:
-    try:
-        import array_api_compat
-        return array_api_compat.array_namespace(data) is bk.xp or (
-            bk.name == "numpy" and type(data).__module__ == "numpy") or (
-            bk.name == "torch" and array_api_compat.is_torch_array(data)) or (
-            bk.name == "cupy" and array_api_compat.is_cupy_array(data))
-    except TypeError:
-        return False
+    if not hasattr(data, "shape"):
+        return bk.asarray(data)
+    if bk.owns(data):
+        if bk.device is not None and device_of(data) != bk.device:
+            return xp.asarray(data, device=bk.device)
+        return bk.adopt(data)
+    if is_host_array(data):  # host NumPy data travels to any backend
+        return bk.asarray(data)
+    raise BackendError(
+        f"pn.tensor got an array of another backend ({type(data).__module__}) while the "
+        f"current backend is {bk!r}; convert it with pn.to_numpy(x) first")
 
 
 def _has_float(seq) -> bool:
@@ -378,8 +358,7 @@ def _has_float(seq) -> bool:
 
 def _convert_between(t: Tensor, bk: Backend):
     """Copy a tensor's data to another backend/device through host memory."""
-    from ..backend import to_numpy
-    return bk.asarray(to_numpy(t.array))
+    return bk.asarray(t._bk.to_numpy(t.array))
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: Any = None) -> Tensor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import argcheck
 from ..autograd.tensor import Tensor
-from . import losses as F
+from ..ops import losses as F
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",

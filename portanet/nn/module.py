@@ -347,6 +347,13 @@ class Module:
     def extra_repr(self) -> str:
         return ""
 
+    def _label(self) -> str:
+        """How error messages name this layer: ``Conv2d(1, 8, kernel_size=(3, 3), ...)``.
+
+        For subclasses and the layer helpers (``check_float_input``); not PyTorch API.
+        """
+        return f"{type(self).__name__}({self.extra_repr()})"
+
     def __repr__(self) -> str:
         lines = []
         for name, m in self._modules.items():

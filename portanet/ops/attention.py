@@ -16,7 +16,8 @@ import math
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._util import unbroadcast
+from .shape import broadcast_to, reshape, unsqueeze
+from .util import unbroadcast
 
 __all__ = ["Attention", "scaled_dot_product_attention", "attention_with_weights"]
 
@@ -182,8 +183,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
 
 
 def _repeat_heads(t: Tensor, r: int) -> Tensor:
-    from . import api
     shp = t.shape
-    x = api.unsqueeze(t, -3)  # (..., Hk, 1, S, E)
-    x = api.broadcast_to(x, shp[:-2] + (r,) + shp[-2:])
-    return api.reshape(x, shp[:-3] + (shp[-3] * r,) + shp[-2:])
+    x = unsqueeze(t, -3)  # (..., Hk, 1, S, E)
+    x = broadcast_to(x, shp[:-2] + (r,) + shp[-2:])
+    return reshape(x, shp[:-3] + (shp[-3] * r,) + shp[-2:])

@@ -1,8 +1,22 @@
-"""Reductions: sum, mean, max, min (var is composed from these in ``ops.functional``)."""
+"""Reductions: sum, mean, max, min, and var/std composed from them.
+
+Functions accept NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim``.
+
+Example:
+    >>> x = pn.tensor([[1.0, 5.0], [3.0, 5.0]], requires_grad=True)
+    >>> x.max(dim=1).sum().backward()     # ties share the gradient
+"""
 from __future__ import annotations
 
+import numbers
+import warnings
+
+from .. import argcheck
 from ..autograd.function import Function
-from ._util import expand_reduced, norm_axis
+from ..autograd.tensor import Tensor
+from .util import expand_reduced, norm_axis, register_methods
+
+__all__ = ["sum", "mean", "max", "min", "var", "std"]
 
 
 class Sum(Function):
@@ -85,3 +99,78 @@ class SqrtOfVar(Function):
         y = self.y
         zero = y == 0
         return (xp.where(zero, xp.zeros_like(g), g / (2 * xp.where(zero, xp.ones_like(y), y))),)
+
+
+# ------------------------------------------------------------------ functions
+def _axis(axis, dim, a=None, who: str = ""):
+    """``dim`` (PyTorch's name) or ``axis``; checked against ``a``'s rank (IndexError
+    naming ``who`` for an axis out of range, as PyTorch's "Dimension out of range")."""
+    axis = dim if dim is not None else axis
+    if axis is not None and a is not None:
+        argcheck.dims(who, axis, a.ndim)
+    return axis
+
+
+def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them).
+
+    A bool tensor sums to an int64 count, as in PyTorch (``(pred == y).sum()``); the
+    Array API refuses bool in ``sum``.
+    """
+    xp = a._bk.xp
+    if a.array.dtype == xp.bool:
+        a = Tensor.from_array(xp.astype(a.array, xp.int64), a._bk)
+    return Sum.apply(a, axis=_axis(axis, dim, a, "sum"), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def mean(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return Mean.apply(a, axis=_axis(axis, dim, a, "mean"), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def max(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    """Maximum values along ``axis`` (values only; use ``argmax`` on the data for indices)."""
+    return Max.apply(a, axis=_axis(axis, dim, a, "max"), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def min(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    return Min.apply(a, axis=_axis(axis, dim, a, "min"), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
+        keepdim=None, unbiased=None) -> Tensor:
+    """Variance; ``correction=1`` (Bessel) by default, as PyTorch's ``var``.
+
+    As PyTorch: with ``n - correction <= 0`` (one element and Bessel's correction) the
+    result is nan (or inf) with a UserWarning, not an error.
+    """
+    return _var(a, axis, keepdims, correction, dim, keepdim, unbiased, "var")
+
+
+def _var(a, axis, keepdims, correction, dim, keepdim, unbiased, who):
+    axis = dim if dim is not None else axis
+    keepdims = keepdims if keepdim is None else keepdim
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
+        raise TypeError(f"{who}: correction must be a number, got {type(correction).__name__}")
+    n = 1
+    for i in argcheck.dims(who, axis, a.ndim):
+        n *= a.shape[i]
+    if n - correction <= 0:
+        warnings.warn(f"{who}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    m = mean(a, axis=axis, keepdims=True)
+    d = a - m
+    # PyTorch divides by max(0, n - correction): 0/0 -> nan, x/0 -> inf
+    scale = 1.0 / (n - correction) if n - correction > 0 else float("inf")
+    return sum(d * d, axis=axis, keepdims=keepdims) * scale
+
+
+def std(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
+        keepdim=None, unbiased=None) -> Tensor:
+    """Standard deviation; the gradient of a constant slice is 0 (PyTorch's), not NaN."""
+    return SqrtOfVar.apply(_var(a, axis, keepdims, correction, dim, keepdim, unbiased, "std"))
+
+
+register_methods(sum, mean, max, min, var, std)

@@ -1,7 +1,12 @@
 """Softmax, log-softmax and the fused softmax + cross-entropy primitive."""
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from .util import device_of, register_methods
+
+__all__ = ["softmax", "log_softmax"]
 
 
 def _shifted(xp, a, axis):
@@ -48,7 +53,7 @@ class CrossEntropyIndex(Function):
 
     def forward(self, xp, logits, target, weight, ignore_index, label_smoothing, reduction):
         n, c = logits.shape
-        dev = _device(logits)
+        dev = device_of(logits)
         logp = log_softmax_array(xp, logits, 1)
         valid = target != ignore_index
         safe_t = xp.where(valid, target, xp.zeros_like(target))
@@ -93,6 +98,16 @@ class CrossEntropyIndex(Function):
         return (grad, None)
 
 
-def _device(a):
-    import array_api_compat
-    return array_api_compat.device(a)
+# ------------------------------------------------------------------ functions
+def softmax(a: Tensor, dim: int = -1) -> Tensor:
+    """Softmax along ``dim`` (max-shifted; all -inf rows give 0/0-free output)."""
+    argcheck.dim("softmax", dim, a.ndim)
+    return Softmax.apply(a, axis=dim)
+
+
+def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
+    argcheck.dim("log_softmax", dim, a.ndim)
+    return LogSoftmax.apply(a, axis=dim)
+
+
+register_methods(softmax, log_softmax)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ...autograd.tensor import Tensor, _wrap
-from ...optim._inplace import imul
+from ...backend.inplace import imul
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 

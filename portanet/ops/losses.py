@@ -7,17 +7,22 @@ Example:
 """
 from __future__ import annotations
 
-from .. import argcheck, ops
+from .. import argcheck
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import Tensor
 from ..backend import dtype_name
-from ..ops import activations as A
-from ..ops.fused import MSELoss
-from ..ops.softmax import CrossEntropyIndex
+from .activations import log_sigmoid, relu
+from .elementwise import abs, clip, exp, log, where
+from .fused import MSELoss
+from .indexing import getitem
+from .reduce import mean, sum
+from .shape import permute, reshape, unsqueeze
+from .softmax import CrossEntropyIndex, log_softmax
+from .util import lift
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-           "multi_margin_loss", "kl_div", "log_sigmoid"]
+           "multi_margin_loss", "kl_div"]
 
 
 def _clamped_log(xp, a):
@@ -105,9 +110,9 @@ def _class_weight(name: str, weight, input: Tensor):
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "mean":
-        return ops.mean(loss)
+        return mean(loss)
     if reduction == "sum":
-        return ops.sum(loss)
+        return sum(loss)
     if reduction == "none":
         return loss
     raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -123,7 +128,7 @@ def _check_pair(name: str, input, target, same_shape: bool = True, reduction: st
     if not dtype_name(input.dtype).startswith("float"):
         raise TypeError(f"{name}: input must be floating point, got {dtype_name(input.dtype)}")
     if not isinstance(target, Tensor):
-        target = ops.api._lift(target, input)
+        target = lift(target, input)
     if same_shape and target.shape != input.shape:
         raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ")
     if same_shape and target.dtype != input.dtype:
@@ -144,7 +149,7 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``."""
     target = _check_pair("l1_loss", input, target, reduction=reduction)
-    return _reduce(ops.abs(input - target), reduction, "l1_loss")
+    return _reduce(abs(input - target), reduction, "l1_loss")
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -155,8 +160,8 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
 def _huber(input, target, reduction, delta, name, arg):
     argcheck.real(name, arg, delta, lo=0, lo_open=True)
     target = _check_pair(name, input, target, reduction=reduction)
-    a = ops.abs(input - target)
-    q = ops.clip(a, None, delta)
+    a = abs(input - target)
+    q = clip(a, None, delta)
     return _reduce(0.5 * q * q + delta * (a - q), reduction, name)
 
 
@@ -164,13 +169,8 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
     """Huber loss divided by ``beta`` (PyTorch's SmoothL1Loss); ``beta >= 0``, 0 is L1."""
     if argcheck.real("smooth_l1_loss", "beta", beta, lo=0) == 0:
         target = _check_pair("smooth_l1_loss", input, target, reduction=reduction)
-        return _reduce(ops.abs(input - target), reduction, "smooth_l1_loss")
+        return _reduce(abs(input - target), reduction, "smooth_l1_loss")
     return _huber(input, target, reduction, beta, "smooth_l1_loss", "beta") * (1.0 / beta)
-
-
-def log_sigmoid(x: Tensor) -> Tensor:
-    """``log(sigmoid(x))`` computed without overflow."""
-    return A.LogSigmoid.apply(x)
 
 
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
@@ -210,9 +210,9 @@ def _class_layout(input: Tensor, target: Tensor):
     if input.ndim > 2:
         c = input.shape[1]
         perm = (0,) + tuple(range(2, input.ndim)) + (1,)
-        return ops.reshape(ops.permute(input, perm), (-1, c)), ops.reshape(target, (-1,))
+        return reshape(permute(input, perm), (-1, c)), reshape(target, (-1,))
     if input.ndim == 1:
-        return ops.reshape(input, (1, -1)), ops.reshape(target, (1,))
+        return reshape(input, (1, -1)), reshape(target, (1,))
     return input, target
 
 
@@ -233,7 +233,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
         got = dtype_name(input.dtype) if isinstance(input, Tensor) else type(input).__name__
         raise TypeError(f"cross_entropy: input must be floating-point logits, got {got}")
     if not isinstance(target, Tensor):
-        target = ops.api._lift(target, input) if not isinstance(target, list) else Tensor(target, backend=input._bk)
+        target = lift(target, input) if not isinstance(target, list) else Tensor(target, backend=input._bk)
     argcheck.real("cross_entropy", "label_smoothing", label_smoothing, lo=0, hi=1)
     if dtype_name(target.dtype).startswith("float"):
         argcheck.reduction("cross_entropy", reduction)
@@ -245,12 +245,12 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
         c = input.shape[1] if input.ndim > 1 else input.shape[0]
         w = _class_weight("cross_entropy", weight, input)
         t = target * (1 - label_smoothing) + label_smoothing / c if label_smoothing else target
-        logp = ops.log_softmax(input, dim=1 if input.ndim > 1 else 0)
+        logp = log_softmax(input, dim=1 if input.ndim > 1 else 0)
         prod = t * logp
         if w is not None:
             shape = (1, c) + (1,) * (input.ndim - 2) if input.ndim > 1 else (c,)
-            prod = prod * _wrap(input._bk.xp.reshape(w, shape), input._bk, False)
-        per = -ops.sum(prod, axis=1 if input.ndim > 1 else 0)
+            prod = prod * Tensor.from_array(input._bk.xp.reshape(w, shape), input._bk)
+        per = -sum(prod, axis=1 if input.ndim > 1 else 0)
         return _reduce(per, reduction, "cross_entropy")
     target, w = _class_args("cross_entropy", input, target, weight, reduction, ignore_index)
     expected = tuple(target.shape)
@@ -259,7 +259,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     out = CrossEntropyIndex.apply(x2, t2, weight=w, ignore_index=ignore_index,
                                   label_smoothing=label_smoothing, reduction=reduction)
     if reduction == "none":
-        out = ops.reshape(out, expected)
+        out = reshape(out, expected)
     return out
 
 
@@ -280,21 +280,21 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     _check_range("nll_loss", t2, x2.shape[1], ignore_index)
     xp = input._bk.xp
     valid = t2.array != ignore_index
-    safe = _wrap(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk, False)
+    safe = Tensor.from_array(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk)
     n = x2.shape[0]
-    picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe),
+    picked = getitem(x2, (Tensor.from_array(xp.arange(n, device=input._bk.device), input._bk), safe),
                            _in_range=True)
     w = xp.astype(valid, input.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         w = w * xp.take(wd, safe.array, axis=0)
-    wt = _wrap(w, input._bk, False)
+    wt = Tensor.from_array(w, input._bk)
     per = -picked * wt
     if reduction == "mean":
         # an array division, not float(): no host sync, and all-ignored gives nan as PyTorch
-        return ops.sum(per) / _wrap(xp.sum(w), input._bk, False)
+        return sum(per) / Tensor.from_array(xp.sum(w), input._bk)
     if reduction == "none" and input.ndim > 2:
-        per = ops.reshape(per, target.shape)
+        per = reshape(per, target.shape)
     return _reduce(per, reduction, "nll_loss")
 
 
@@ -308,24 +308,24 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise ValueError(f"multi_margin_loss: input must be 1-D (C,) or 2-D (N, C), got shape "
                          f"{input.shape}")
     target, _ = _class_args("multi_margin_loss", input, target, weight, reduction)
-    x = input if input.ndim == 2 else ops.reshape(input, (1, -1))
-    t = target if target.ndim == 1 else ops.reshape(target, (1,))
+    x = input if input.ndim == 2 else reshape(input, (1, -1))
+    t = target if target.ndim == 1 else reshape(target, (1,))
     n, c = x.shape
     _check_range("multi_margin_loss", t, c, -(10 ** 9))
     xp = input._bk.xp
     bk = input._bk
-    rows = _wrap(xp.arange(n, device=bk.device), bk, False)
-    xy = ops.unsqueeze(ops.getitem(x, (rows, t), _in_range=True), 1)
-    h = ops.relu(margin - xy + x)
+    rows = Tensor.from_array(xp.arange(n, device=bk.device), bk)
+    xy = unsqueeze(getitem(x, (rows, t), _in_range=True), 1)
+    h = relu(margin - xy + x)
     if p == 2:
         h = h * h
     not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         not_y = not_y * xp.take(wd, t.array, axis=0)[:, None]
-    per = ops.sum(h * _wrap(not_y, bk, False), axis=1) * (1.0 / c)
+    per = sum(h * Tensor.from_array(not_y, bk), axis=1) * (1.0 / c)
     if input.ndim == 1 and reduction == "none":
-        per = ops.reshape(per, ())
+        per = reshape(per, ())
     return _reduce(per, reduction, "multi_margin_loss")
 
 
@@ -338,11 +338,11 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     target = _check_pair("kl_div", input, target, reduction=reduction,
                          reductions=argcheck.REDUCTIONS + ("batchmean",))
     if log_target:
-        loss = ops.exp(target) * (target - input)
+        loss = exp(target) * (target - input)
     else:
         # xlogy: 0 * log 0 = 0; log on the graph so that a target requiring grad gets one
-        logt = ops.log(ops.where(target.array > 0, target, 1.0))
+        logt = log(where(target.array > 0, target, 1.0))
         loss = target * (logt - input)
     if reduction == "batchmean":  # a 0-d input is its own batch (PyTorch's rule)
-        return ops.sum(loss) * (1.0 / input.shape[0]) if input.ndim else ops.sum(loss)
+        return sum(loss) * (1.0 / input.shape[0]) if input.ndim else sum(loss)
     return _reduce(loss, reduction, "kl_div")

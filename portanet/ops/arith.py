@@ -1,0 +1,249 @@
+"""Arithmetic: ``+ - * / **`` and negation, their Functions, functions and operators.
+
+Each binary op has a tensor-tensor Function (gradients reduced over broadcast axes) and,
+for Python numbers, a scalar Function that keeps the number out of the graph (and out
+of dtype promotion: ``x * 0.5`` stays float32).
+
+Example:
+    >>> x = pn.tensor([1.0, 2.0], requires_grad=True)
+    >>> (2 * x ** 2 - x / 4).sum().backward()
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from .util import Number, lift, py_scalar, register_methods, unbroadcast
+
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "square"]
+
+
+class Add(Function):
+    saves_inputs = False
+
+    def forward(self, xp, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        return a + b
+
+    def backward(self, xp, g):
+        na, nb = self.needs
+        return (unbroadcast(xp, g, self.sa) if na else None,
+                unbroadcast(xp, g, self.sb) if nb else None)
+
+
+class Sub(Function):
+    saves_inputs = False
+
+    def forward(self, xp, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        return a - b
+
+    def backward(self, xp, g):
+        na, nb = self.needs
+        return (unbroadcast(xp, g, self.sa) if na else None,
+                unbroadcast(xp, -g, self.sb) if nb else None)
+
+
+class Mul(Function):
+    def forward(self, xp, a, b):
+        needs = self.needs
+        if needs:  # keep only what the wanted gradients use
+            self.a = a if needs[1] else None
+            self.b = b if needs[0] else None
+            self.sa, self.sb = a.shape, b.shape
+        return a * b
+
+    def backward(self, xp, g):
+        na, nb = self.needs
+        return (unbroadcast(xp, g * self.b, self.sa) if na else None,
+                unbroadcast(xp, g * self.a, self.sb) if nb else None)
+
+
+class Div(Function):
+    def forward(self, xp, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, xp, g):
+        na, nb = self.needs
+        a, b = self.a, self.b
+        ga = unbroadcast(xp, g / b, a.shape) if na else None
+        gb = unbroadcast(xp, -g * a / (b * b), b.shape) if nb else None
+        return ga, gb
+
+
+class Pow(Function):
+    """``a ** b`` with both tensors; d/db needs ``log a`` (defined for a > 0)."""
+
+    def forward(self, xp, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, xp, g):
+        na, nb = self.needs
+        a, b, y = self.a, self.b, self.y
+        ga = unbroadcast(xp, g * b * a ** (b - 1), a.shape) if na else None
+        gb = None
+        if nb:
+            safe = xp.where(a > 0, a, xp.ones_like(a))
+            gb = unbroadcast(xp, g * y * xp.log(safe), b.shape)
+        return ga, gb
+
+
+class AddScalar(Function):
+    saves_inputs = False
+
+    def forward(self, xp, a, c):
+        return a + c
+
+    def backward(self, xp, g):
+        return (g,)
+
+
+class MulScalar(Function):
+    saves_inputs = False
+
+    def forward(self, xp, a, c):
+        self.c = c
+        return a * c
+
+    def backward(self, xp, g):
+        return (g * self.c,)
+
+
+class RSubScalar(Function):
+    """``c - a``."""
+
+    saves_inputs = False
+
+    def forward(self, xp, a, c):
+        return c - a
+
+    def backward(self, xp, g):
+        return (-g,)
+
+
+class RDivScalar(Function):
+    """``c / a``."""
+
+    def forward(self, xp, a, c):
+        self.a, self.c = a, c
+        return c / a
+
+    def backward(self, xp, g):
+        a = self.a
+        return (-g * self.c / (a * a),)
+
+
+class PowScalar(Function):
+    """``a ** c`` for a Python number ``c``."""
+
+    def forward(self, xp, a, c):
+        self.a, self.c = a, c
+        return a ** c
+
+    def backward(self, xp, g):
+        c = self.c
+        if c == 2:
+            return (g * (2 * self.a),)
+        return (g * (c * self.a ** (c - 1)),)
+
+
+class RPowScalar(Function):
+    """``c ** a`` for a Python number ``c > 0``."""
+
+    def forward(self, xp, a, c):
+        self.y = c ** a
+        self.logc = math.log(c)
+        return self.y
+
+    def backward(self, xp, g):
+        return (g * self.y * self.logc,)
+
+
+class Neg(Function):
+    saves_inputs = False
+
+    def forward(self, xp, a):
+        return -a
+
+    def backward(self, xp, g):
+        return (-g,)
+
+
+# ------------------------------------------------------------------ functions
+def add(a, b) -> Tensor:
+    """``a + b`` with broadcasting."""
+    if isinstance(b, Number):
+        return AddScalar.apply(a, c=py_scalar(b))
+    if isinstance(a, Number):
+        return AddScalar.apply(b, c=py_scalar(a))
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Add.apply(a, lift(b, a))
+
+
+def sub(a, b) -> Tensor:
+    """``a - b`` with broadcasting."""
+    if isinstance(b, Number):
+        return AddScalar.apply(a, c=-py_scalar(b))
+    if isinstance(a, Number):
+        return RSubScalar.apply(b, c=py_scalar(a))
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Sub.apply(a, lift(b, a))
+
+
+def mul(a, b) -> Tensor:
+    """``a * b`` with broadcasting."""
+    if isinstance(b, Number):
+        return MulScalar.apply(a, c=py_scalar(b))
+    if isinstance(a, Number):
+        return MulScalar.apply(b, c=py_scalar(a))
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Mul.apply(a, lift(b, a))
+
+
+def div(a, b) -> Tensor:
+    """``a / b`` with broadcasting."""
+    if isinstance(b, Number):
+        return MulScalar.apply(a, c=1.0 / py_scalar(b))
+    if isinstance(a, Number):
+        return RDivScalar.apply(b, c=py_scalar(a))
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Div.apply(a, lift(b, a))
+
+
+def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``a ** b``; ``b`` may be a number or a Tensor."""
+    if isinstance(b, Number):
+        return PowScalar.apply(a, c=py_scalar(b))
+    if isinstance(a, Number):
+        return RPowScalar.apply(b, c=py_scalar(a))
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Pow.apply(a, lift(b, a))
+
+
+def square(a: Tensor) -> Tensor:
+    """``a * a``."""
+    return PowScalar.apply(a, c=2)
+
+
+def neg(a: Tensor) -> Tensor:
+    return Neg.apply(a)
+
+
+register_methods(
+    square,
+    __add__=add, __radd__=lambda self, o: add(o, self),
+    __sub__=sub, __rsub__=lambda self, o: sub(o, self),
+    __mul__=mul, __rmul__=lambda self, o: mul(o, self),
+    __truediv__=div, __rtruediv__=lambda self, o: div(o, self),
+    __pow__=pow, __rpow__=lambda self, o: pow(o, self),
+    __neg__=neg, __pos__=lambda self: self,
+)
