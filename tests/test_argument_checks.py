@@ -289,6 +289,15 @@ TENSOR_CALLS = [
     (lambda: pn.stack([_m(), pn.zeros(2, 2)]), ValueError, r"stack: expects each tensor to have equal size"),
     (lambda: pn.stack([]), ValueError, "stack: expected a non-empty list of Tensors"),
     (lambda: pn.where(_m(), _m(), _m()), TypeError, "where: condition must be a boolean tensor, got float32"),
+    # shapes that do not fit: our words on every backend, not each library's own
+    (lambda: _m() + pn.ones(2, 2), ValueError, r"add: shapes \(2, 3\) and \(2, 2\) do not broadcast"),
+    (lambda: pn.mul(_m(), pn.ones(3, 1)), ValueError, r"mul: shapes \(2, 3\) and \(3, 1\) do not broadcast"),
+    (lambda: _m() ** pn.ones(2), ValueError, "pow: shapes"),
+    (lambda: pn.matmul(_m(), _m()), ValueError, r"matmul: shapes \(2, 3\) and \(2, 3\) cannot be multiplied"),
+    (lambda: pn.linear(_m(), pn.ones(4, 2)), ValueError, r"linear: input of shape \(2, 3\) needs a weight of shape \(out, 3\), got \(4, 2\)"),
+    (lambda: pn.reshape(_m(), (4, 2)), ValueError, r"reshape: shape \(4, 2\) is invalid for input of size 6"),
+    (lambda: pn.reshape(_m(), (-1, -1)), ValueError, r"reshape: shape \(-1, -1\) is invalid"),
+    (lambda: pn.broadcast_to(_m(), (3, 3)), ValueError, r"broadcast_to: a tensor of shape \(2, 3\) cannot be expanded to \(3, 3\)"),
 ]
 
 

@@ -147,7 +147,27 @@ def reshape(a: Tensor, *shape) -> Tensor:
     """Reshape; one dimension may be ``-1``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return Reshape.apply(a, shape=tuple(shape))
+    shape = tuple(shape)
+    try:
+        return Reshape.apply(a, shape=shape)
+    except Exception as e:  # noqa: BLE001 - in our words (each backend has its own); no cost until then
+        raise _bad_reshape(a, shape, e) from None
+
+
+def _bad_reshape(a: Tensor, shape: tuple, error: Exception) -> Exception:
+    if not all(argcheck.is_int(n) for n in shape):
+        return TypeError(f"reshape: shape must be a tuple of ints, got {shape!r}")
+    numel = 1
+    for n in a.shape:
+        numel *= n
+    known = 1
+    for n in shape:
+        known *= n if n != -1 else 1
+    if (shape.count(-1) > 1 or any(n < -1 for n in shape)
+            or (numel != known if -1 not in shape else (known == 0 or numel % known))):
+        return ValueError(f"reshape: shape {shape} is invalid for input of size {numel} "
+                          f"(shape {a.shape})")
+    return error
 
 
 def permute(a: Tensor, *axes) -> Tensor:
@@ -204,7 +224,12 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
 
 
 def broadcast_to(a: Tensor, shape) -> Tensor:
-    return BroadcastTo.apply(a, shape=tuple(shape))
+    shape = tuple(shape)
+    sa = tuple(a.shape)
+    if len(sa) > len(shape) or any(x != y and x != 1 for x, y in zip(sa[::-1], shape[::-1])):
+        raise ValueError(f"broadcast_to: a tensor of shape {sa} cannot be expanded to {shape} "
+                         "(each trailing dimension must equal the target or be 1)")
+    return BroadcastTo.apply(a, shape=shape)
 
 
 def _joinable(who: str, tensors: list, axis, new_axis: bool) -> int:
