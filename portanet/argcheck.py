@@ -32,7 +32,8 @@ REDUCTIONS = ("none", "mean", "sum")
 
 def is_int(v) -> bool:
     """An integer that is not a bool (``numbers.Integral`` includes NumPy integers)."""
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    # `type(v) is int` first: the ABC check costs a microsecond, this one 30 ns
+    return type(v) is int or (isinstance(v, numbers.Integral) and not isinstance(v, bool))
 
 
 def _int(who: str, name: str, v, what: str) -> int:
@@ -172,9 +173,11 @@ def dim(who: str, d, ndim: int, name: str = "dim") -> int:
         >>> dim("softmax", -1, 2)
         1
     """
+    n = ndim if ndim > 0 else 1
+    if type(d) is int and -n <= d < n:  # the common case, in a few tens of nanoseconds
+        return d % n
     if not is_int(d):
         raise TypeError(f"{who}: {name} must be an integer, got {type(d).__name__} {d!r}")
-    n = max(ndim, 1)
     if not -n <= d < n:
         raise IndexError(f"{who}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {d})")
@@ -185,12 +188,12 @@ def dims(who: str, ds, ndim: int, name: str = "dim") -> tuple:
     """``None`` (every axis), an int or a sequence of distinct ints, each checked by :func:`dim`."""
     if ds is None:
         return tuple(range(ndim))
-    if is_int(ds):
+    if type(ds) is int or is_int(ds):
         return (dim(who, ds, ndim, name),)
     if not isinstance(ds, (tuple, list)):
         raise TypeError(f"{who}: {name} must be an int, a tuple of ints or None, got "
                         f"{type(ds).__name__} {ds!r}")
-    out = tuple(dim(who, d, ndim, name) for d in ds)
-    if len(set(out)) != len(out):
+    out = tuple([dim(who, d, ndim, name) for d in ds])
+    if len(out) > 1 and len(set(out)) != len(out):
         raise ValueError(f"{who}: {name} {tuple(ds)!r} names an axis twice")
     return out
