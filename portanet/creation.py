@@ -5,7 +5,7 @@ import numbers
 from typing import Any
 
 from . import argcheck
-from .autograd.tensor import Tensor, _wrap
+from .autograd.tensor import Tensor, wrap
 from . import random as _random
 from .backend import get_backend, resolve_dtype
 
@@ -34,7 +34,7 @@ def full(shape, fill_value: float, dtype: Any = None, requires_grad: bool = Fals
                         f"{fill_value!r}")
     bk = get_backend()
     dt = bk.float_dtype if dtype is None else resolve_dtype(dtype, bk.xp)
-    t = _wrap(bk.xp.full(shape, fill_value, dtype=dt, device=bk.device), bk, False)
+    t = wrap(bk.xp.full(shape, fill_value, dtype=dt, device=bk.device), bk, False)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -49,11 +49,11 @@ def ones(*shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return _wrap(t._bk.xp.zeros_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
+    return wrap(t._bk.xp.zeros_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
 
 
 def ones_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return _wrap(t._bk.xp.ones_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
+    return wrap(t._bk.xp.ones_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
 
 
 def arange(start, stop=None, step=1, dtype: Any = None) -> Tensor:
@@ -74,7 +74,7 @@ def arange(start, stop=None, step=1, dtype: Any = None) -> Tensor:
         dt = bk.xp.int64 if is_int else bk.float_dtype
     else:
         dt = resolve_dtype(dtype, bk.xp)
-    return _wrap(bk.xp.arange(start, stop, step, dtype=dt, device=bk.device), bk, False)
+    return wrap(bk.xp.arange(start, stop, step, dtype=dt, device=bk.device), bk, False)
 
 
 def rand(*shape, dtype: Any = None, requires_grad: bool = False, generator=None) -> Tensor:
@@ -83,7 +83,7 @@ def rand(*shape, dtype: Any = None, requires_grad: bool = False, generator=None)
     Example: ``pn.manual_seed(0); pn.rand(2, 3)``.
     """
     bk = get_backend()
-    t = _wrap(_random.uniform(_shape(shape, "rand"), dtype=dtype, generator=generator, backend=bk), bk, False)
+    t = wrap(_random.uniform(_shape(shape, "rand"), dtype=dtype, generator=generator, backend=bk), bk, False)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -93,7 +93,7 @@ def randn(*shape, dtype: Any = None, requires_grad: bool = False, generator=None
     Example: ``pn.randn(32, 64, dtype="float64")``.
     """
     bk = get_backend()
-    t = _wrap(_random.normal(_shape(shape, "randn"), dtype=dtype, generator=generator, backend=bk), bk, False)
+    t = wrap(_random.normal(_shape(shape, "randn"), dtype=dtype, generator=generator, backend=bk), bk, False)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -109,4 +109,4 @@ def randint(low: int, high: int, size, generator=None) -> Tensor:
         raise ValueError(f"randint: low must be less than high, got low={low} >= high={high}")
     size = _shape((size,) if isinstance(size, (tuple, list)) else (size,), "randint")
     bk = get_backend()
-    return _wrap(_random.randint(low, high, size, generator=generator, backend=bk), bk, False)
+    return wrap(_random.randint(low, high, size, generator=generator, backend=bk), bk, False)

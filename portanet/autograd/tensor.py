@@ -38,7 +38,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  backend: Any = None):
-        bk = get_backend() if backend is None else _as_backend(backend)
+        bk = get_backend() if backend is None else resolve_backend(backend)
         if isinstance(data, Tensor):
             if not data._bk.same_place(bk):
                 data = _convert_between(data, bk)
@@ -64,7 +64,7 @@ class Tensor:
         Example:
             >>> t = pn.Tensor.from_array(xp.ones(3), pn.get_backend())
         """
-        return _wrap(array, backend, requires_grad)
+        return wrap(array, backend, requires_grad)
 
     # ------------------------------------------------------------------ .data
     @property
@@ -76,7 +76,7 @@ class Tensor:
         Tensor (``m.data = other``) replaces this tensor's array.  The raw backend array is
         :attr:`array`.
         """
-        t = _wrap(self.array, self._bk, False)
+        t = wrap(self.array, self._bk, False)
         t._base = self
         return t
 
@@ -162,7 +162,7 @@ class Tensor:
         def keep(g):
             t = ref()
             if t is not None:
-                t.grad = g if t.grad is None else _wrap(t.grad.array + g.array, t._bk, False)
+                t.grad = g if t.grad is None else wrap(t.grad.array + g.array, t._bk, False)
         _hooks.register_hook(self, keep)
 
     def numel(self) -> int:
@@ -201,7 +201,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
-        return _wrap(self.array, self._bk, False)
+        return wrap(self.array, self._bk, False)
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         if flag and not _is_float(self._bk.xp, self.array.dtype):
@@ -211,9 +211,9 @@ class Tensor:
 
     def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Tensor":
         """Copy to another backend/device and/or cast; returns ``self`` when nothing changes."""
-        bk = self._bk if backend is None and device is None else _as_backend(
+        bk = self._bk if backend is None and device is None else resolve_backend(
             backend if backend is not None else self._bk, device)
-        out = self if bk.same_place(self._bk) else _wrap(_convert_between(self, bk), bk, False)
+        out = self if bk.same_place(self._bk) else wrap(_convert_between(self, bk), bk, False)
         if dtype is not None:
             dt = resolve_dtype(dtype, bk.xp)
             if dt != out.dtype:
@@ -291,8 +291,9 @@ class Tensor:
         return self.array.__dlpack_device__()
 
 
-def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
-    """Fast internal constructor: no checks, no conversion (public form: ``Tensor.from_array``)."""
+def wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
+    """Fast internal constructor: no checks, no conversion (the tape's and the data loaders'
+    hot path; elsewhere use its method form ``Tensor.from_array``)."""
     t = _new(Tensor)
     t.array = array
     t._bk = bk
@@ -305,15 +306,9 @@ def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
 
 
 _new = object.__new__
-Tensor._wrap = staticmethod(_wrap)
-
 
 def _is_float(xp, dtype) -> bool:
     return dtype == xp.float32 or dtype == xp.float64 or dtype == getattr(xp, "float16", None)
-
-
-def _as_backend(backend: Any, device: Any = None) -> Backend:
-    return resolve_backend(backend, device)
 
 
 def _to_backend_array(data: Any, bk: Backend, dtype: Any):
@@ -382,6 +377,6 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None:
-        return _wrap(like._bk.asarray(x, like.dtype if isinstance(x, (int, float)) else None),
+        return wrap(like._bk.asarray(x, like.dtype if isinstance(x, (int, float)) else None),
                      like._bk, False)
     return tensor(x)

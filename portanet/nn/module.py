@@ -5,8 +5,8 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from ..autograd.hooks import RemovableHandle
-from ..autograd.tensor import Tensor, _as_backend
-from ..backend import dtype_name, to_numpy
+from ..autograd.tensor import Tensor
+from ..backend import dtype_name, resolve_backend, to_numpy
 from .parameter import Parameter, is_lazy
 
 __all__ = ["Module", "StateDictError"]
@@ -241,7 +241,7 @@ class Module:
         """
         for t in list(self.parameters()) + list(self.buffers()):
             if is_lazy(t):   # a lazy module before its first call: keep the target for later
-                bk = t._bk if backend is None and device is None else _as_backend(
+                bk = t._bk if backend is None and device is None else resolve_backend(
                     backend if backend is not None else t._bk, device)
                 t._placeholder_to(bk, dtype if _is_float_t(t) else None)
                 continue

@@ -69,7 +69,7 @@ class Attention(Function):
         return out
 
 
-def _additive(mask, like: Tensor, *, true_means: str, who: str):
+def additive_mask(mask, like: Tensor, *, true_means: str, who: str):
     """A boolean or float mask as an additive float Tensor of ``like``'s dtype."""
     if mask is None:
         return None
@@ -169,7 +169,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
                              f"the key/value heads ({hk}, {value.shape[-3]})")
         key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
     L, S = query.shape[-2], key.shape[-2]
-    mask = _additive(attn_mask, query, true_means="allowed", who=who)
+    mask = additive_mask(attn_mask, query, true_means="allowed", who=who)
     if is_causal:
         if mask is not None:
             raise ValueError(f"{who}: Explicit attn_mask should not be set when is_causal=True")

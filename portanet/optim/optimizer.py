@@ -224,7 +224,7 @@ class Optimizer:
             for p in g["params"]:
                 if p in self.state:
                     xp = p._bk.xp
-                    state[index] = {k: (Tensor._wrap(xp.asarray(v, copy=True), p._bk, False)
+                    state[index] = {k: (Tensor.from_array(xp.asarray(v, copy=True), p._bk)
                                         if hasattr(v, "shape") else v)
                                     for k, v in self._state_here(p).items()}
                 ids.append(index)
