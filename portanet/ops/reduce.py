@@ -108,6 +108,8 @@ def _axis(axis, dim, a=None, who: str = ""):
     axis = dim if dim is not None else axis
     if axis is not None and a is not None:
         argcheck.dims(who, axis, a.ndim)
+        if a.ndim == 0:  # PyTorch takes dim 0 or -1 of a 0-d tensor: the whole (one) value
+            return None
     return axis
 
 
@@ -147,14 +149,14 @@ def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, di
 
 
 def _var(a, axis, keepdims, correction, dim, keepdim, unbiased, who):
-    axis = dim if dim is not None else axis
+    axis = _axis(axis, dim, a, who)
     keepdims = keepdims if keepdim is None else keepdim
     if unbiased is not None:
         correction = 1 if unbiased else 0
     if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
         raise TypeError(f"{who}: correction must be a number, got {type(correction).__name__}")
     n = 1
-    for i in argcheck.dims(who, axis, a.ndim):
+    for i in argcheck.dims(who, axis, a.ndim):  # (axis is None for a 0-d input)
         n *= a.shape[i]
     if n - correction <= 0:
         warnings.warn(f"{who}(): degrees of freedom is <= 0. Correction should be strictly less "
