@@ -35,6 +35,6 @@ def test_mse_loss_uses_one_node_and_checks_reduction():
     x = pn.tensor([1.0, 2.0], requires_grad=True)
     loss = pn.nn.functional.mse_loss(x, pn.tensor([0.0, 0.0]))
     assert loss.grad_fn.name() == "MSELossBackward"
-    with pytest.raises(ValueError, match="mse_loss: reduction must be 'mean', 'sum' or 'none', "
-                                         "got 'avg'"):
+    with pytest.raises(ValueError, match="mse_loss: reduction must be one of 'none', 'mean', "
+                                         "'sum', got 'avg'"):
         pn.nn.functional.mse_loss(x, pn.tensor([0.0, 0.0]), reduction="avg")

@@ -1,6 +1,7 @@
 """Activation functions as Modules (``pn.nn.ReLU()`` ...)."""
 from __future__ import annotations
 
+from .. import argcheck
 from .. import ops
 from ..ops.activations import log_sigmoid
 from .module import Module
@@ -34,7 +35,7 @@ class ReLU(Module):
 class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = argcheck.real("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x):
         return ops.leaky_relu(x, self.negative_slope)
@@ -46,7 +47,7 @@ class LeakyReLU(Module):
 class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha = argcheck.real("ELU", "alpha", alpha)
 
     def forward(self, x):
         return ops.elu(x, self.alpha)
@@ -58,7 +59,7 @@ class ELU(Module):
 class GELU(Module):
     def __init__(self, approximate: str = "none"):
         super().__init__()
-        self.approximate = approximate
+        self.approximate = argcheck.one_of("GELU", "approximate", approximate, ("none", "tanh"))
 
     def forward(self, x):
         return ops.gelu(x, self.approximate)
@@ -75,6 +76,9 @@ class SiLU(Module):
 class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
+        if argcheck.real("Softplus", "beta", beta) == 0:  # log(1 + exp(beta x)) / beta
+            raise ValueError("Softplus: beta must be non-zero, got 0")
+        argcheck.real("Softplus", "threshold", threshold)
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x):
@@ -85,8 +89,11 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    def __init__(self, dim: int = -1):
+    def __init__(self, dim: int | None = -1):
         super().__init__()
+        if dim is not None and not argcheck.is_int(dim):
+            raise TypeError(f"{type(self).__name__}: dim must be an integer, got "
+                            f"{type(dim).__name__} {dim!r}")
         self.dim = dim
 
     def forward(self, x):

@@ -15,6 +15,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..ops.attention import additive_mask, attention_with_weights
@@ -50,6 +51,12 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim=None, vdim=None,
                  batch_first: bool = False, dtype=None):
         super().__init__()
+        argcheck.positive_int("MultiheadAttention", "embed_dim", embed_dim)
+        argcheck.positive_int("MultiheadAttention", "num_heads", num_heads)
+        argcheck.probability("MultiheadAttention", "dropout", dropout)
+        for name, v in (("kdim", kdim), ("vdim", vdim)):
+            if v is not None:
+                argcheck.positive_int("MultiheadAttention", name, v)
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater than 0, "
                              f"got embed_dim={embed_dim} and num_heads={num_heads} instead")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from .. import argcheck
 from ..autograd.tensor import Tensor
 from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose2d
 from ..ops.util import ntuple
@@ -28,8 +29,14 @@ class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                  bias, padding_mode, dtype, nd, transposed=False, output_padding=0):
         super().__init__()
+        who = type(self).__name__
+        argcheck.size(who, "in_channels", in_channels, self)
+        argcheck.positive_int(who, "out_channels", out_channels)
+        argcheck.positive_int(who, "groups", groups)
+        argcheck.window(who, nd, kernel_size, stride, padding, dilation)
+        argcheck.int_tuple(who, "output_padding", output_padding, nd, 0)
         if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) "
+            raise ValueError(f"{who}: in_channels ({in_channels}) and out_channels ({out_channels}) "
                              f"must be divisible by groups ({groups})")
         if padding_mode != "zeros":
             raise ValueError(f"padding_mode={padding_mode!r} is not supported (only 'zeros')")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
+from .. import argcheck
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..backend import BackendError, dtype_name, get_backend, resolve_dtype
@@ -57,6 +58,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
+        in_features = argcheck.size("Linear", "in_features", in_features, self)
+        out_features = argcheck.size("Linear", "out_features", out_features, self)
         self.in_features, self.out_features = in_features, out_features
         self.weight = empty_parameter((out_features, in_features), dtype)
         self.bias = empty_parameter((out_features,), dtype) if bias else None
@@ -75,7 +78,11 @@ class Linear(Module):
         # is a slow fallback), shape and dtype straight from the array
         params = self._parameters
         w = params["weight"]
-        shp = x.array.shape if isinstance(x, Tensor) else ()
+        if not isinstance(x, Tensor):  # a list or a raw array: say what it is
+            raise TypeError(f"{self._label()} expected a pn.Tensor input, got "
+                            f"{type(x).__module__.split('.')[0]}.{type(x).__name__}; "
+                            "wrap data with pn.tensor(...)")
+        shp = x.array.shape
         if not shp or shp[-1] != self.in_features:
             raise ValueError(f"{self._label()} expected input with last dimension "
                              f"{self.in_features}, got shape {tuple(shp)}")
@@ -106,6 +113,9 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
+        for name, v in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if not argcheck.is_int(v):
+                raise TypeError(f"Flatten: {name} must be an integer, got {type(v).__name__} {v!r}")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
@@ -120,6 +130,15 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size):
         super().__init__()
+        if not argcheck.is_int(dim):
+            raise TypeError(f"Unflatten: dim must be an integer, got {type(dim).__name__} {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+                argcheck.is_int(n) for n in unflattened_size):
+            raise TypeError("Unflatten: unflattened_size must be a tuple of ints, got "
+                            f"{type(unflattened_size).__name__} {unflattened_size!r}")
+        if any(n < 1 and n != -1 for n in unflattened_size) or list(unflattened_size).count(-1) > 1:
+            raise ValueError("Unflatten: unflattened_size must hold positive sizes (and at most "
+                             f"one -1), got {tuple(unflattened_size)}")
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x: Tensor) -> Tensor:

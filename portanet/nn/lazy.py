@@ -28,6 +28,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.function import no_grad
 from ..autograd.tensor import Tensor
 from .conv import Conv1d, Conv2d, ConvTranspose2d
@@ -97,6 +98,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, dtype=None):
+        argcheck.positive_int("LazyLinear", "out_features", out_features)
         super().__init__(0, 0, False, dtype)   # no bias yet: nothing allocated for nothing
         self.out_features = out_features
         self.weight = UninitializedParameter(dtype=dtype)

@@ -13,6 +13,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.tensor import Tensor
 from ..backend import get_backend, resolve_dtype
 from ..ops.norm import batch_norm, group_norm, layer_norm
@@ -36,6 +37,11 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  dtype=None):
         super().__init__()
+        who = type(self).__name__
+        argcheck.size(who, "num_features", num_features, self)
+        argcheck.real(who, "eps", eps, lo=0)
+        if momentum is not None:  # None: the cumulative average
+            argcheck.real(who, "momentum", momentum, lo=0, hi=1)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -132,7 +138,15 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        if not isinstance(shape, (tuple, list)) or not all(argcheck.is_int(n) for n in shape):
+            raise TypeError("LayerNorm: normalized_shape must be an int or a tuple of ints, got "
+                            f"{type(normalized_shape).__name__} {normalized_shape!r}")
+        if any(n < 1 for n in shape):
+            raise ValueError("LayerNorm: normalized_shape must hold positive sizes, got "
+                             f"{normalized_shape!r}")
+        shape = tuple(int(n) for n in shape)
+        argcheck.real("LayerNorm", "eps", eps, lo=0)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
         self.weight = Parameter(_const(shape, 1.0, dtype)) if elementwise_affine else None
@@ -164,8 +178,11 @@ class GroupNorm(Module):
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None):
         super().__init__()
+        argcheck.positive_int("GroupNorm", "num_groups", num_groups)
+        argcheck.positive_int("GroupNorm", "num_channels", num_channels)
+        argcheck.real("GroupNorm", "eps", eps, lo=0)
         if num_channels % num_groups:
-            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         if affine:

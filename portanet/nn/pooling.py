@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.tensor import Tensor
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d, no_ceil_mode
 from .module import Module
@@ -34,10 +35,12 @@ class MaxPool2d(_Pool):
         (1, 4, 4, 4)
     """
     _repr_keys = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    _nd = 2
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
+        argcheck.window(type(self).__name__, self._nd, kernel_size, stride, padding, dilation)
         no_ceil_mode(ceil_mode or return_indices, "MaxPool2d")
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride
@@ -55,6 +58,7 @@ class MaxPool1d(MaxPool2d):
         >>> pn.nn.MaxPool1d(2)(pn.zeros(1, 4, 10)).shape
         (1, 4, 5)
     """
+    _nd = 1
 
     def forward(self, x: Tensor) -> Tensor:
         return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -76,6 +80,9 @@ class AvgPool2d(_Pool):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
+        argcheck.window("AvgPool2d", 2, kernel_size, stride, padding)
+        if divisor_override is not None:
+            argcheck.positive_int("AvgPool2d", "divisor_override", divisor_override)
         no_ceil_mode(ceil_mode, "AvgPool2d")
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
@@ -98,6 +105,12 @@ class AdaptiveAvgPool2d(_Pool):
 
     def __init__(self, output_size):
         super().__init__()
+        sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+        if len(sizes) != 2 or not all(n is None or argcheck.is_int(n) for n in sizes):
+            raise TypeError("AdaptiveAvgPool2d: output_size must be an int or a pair of ints "
+                            f"(or None), got {output_size!r}")
+        if any(n is not None and n < 1 for n in sizes):
+            raise ValueError(f"AdaptiveAvgPool2d: output_size must be positive, got {output_size!r}")
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:

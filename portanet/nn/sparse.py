@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.tensor import Tensor
 from ..backend.inplace import set_at
 from ..ops.embedding import embedding
@@ -37,7 +38,12 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype=None):
         super().__init__()
+        argcheck.positive_int("Embedding", "num_embeddings", num_embeddings)
+        argcheck.positive_int("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
+            if not argcheck.is_int(padding_idx):
+                raise TypeError(f"Embedding: padding_idx must be an integer or None, got "
+                                f"{type(padding_idx).__name__} {padding_idx!r}")
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "
                                  f"({num_embeddings})")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 
+from .. import argcheck
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..backend import get_backend, resolve_dtype
@@ -77,6 +78,8 @@ class TransformerEncoderLayer(Module):
                  activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, dtype=None):
         super().__init__()
+        argcheck.positive_int("TransformerEncoderLayer", "dim_feedforward", dim_feedforward)
+        argcheck.probability("TransformerEncoderLayer", "dropout", dropout)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, dtype=dtype)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)

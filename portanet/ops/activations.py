@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend.fast import lookup
@@ -147,10 +148,14 @@ def relu(a: Tensor) -> Tensor:
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    if type(negative_slope) is not float:  # the common case skips the check's call
+        argcheck.real("leaky_relu", "negative_slope", negative_slope)
     return LeakyReLU.apply(a, slope=negative_slope)
 
 
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    if type(alpha) is not float:
+        argcheck.real("elu", "alpha", alpha)
     return ELU.apply(a, alpha=alpha)
 
 
@@ -166,6 +171,10 @@ def silu(a: Tensor) -> Tensor:
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    if type(beta) is not float or type(threshold) is not float or beta == 0:
+        if argcheck.real("softplus", "beta", beta) == 0:  # log(1 + exp(beta x)) / beta
+            raise ValueError("softplus: beta must be non-zero, got 0")
+        argcheck.real("softplus", "threshold", threshold)
     return Softplus.apply(a, beta=beta, threshold=threshold)
 
 

@@ -174,6 +174,19 @@ class Neg(Function):
 
 
 # ------------------------------------------------------------------ functions
+
+def _mismatch(who: str, a: Tensor, b: Tensor, error: Exception) -> Exception:
+    """The error to raise for a failed binary op: ValueError naming ``who`` and both shapes
+    when they do not broadcast (each backend words this its own way), else ``error``.
+    Runs only after a failure: no cost on the hot path."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    ok = all(x == y or x == 1 or y == 1 for x, y in zip(sa[::-1], sb[::-1]))
+    if ok:
+        return error
+    return ValueError(f"{who}: shapes {sa} and {sb} do not broadcast (the sizes of each trailing "
+                      "dimension must be equal or 1)")
+
+
 def add(a, b) -> Tensor:
     """``a + b`` with broadcasting."""
     if isinstance(b, Number):
@@ -182,7 +195,11 @@ def add(a, b) -> Tensor:
         return AddScalar.apply(b, c=py_scalar(a))
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Add.apply(a, lift(b, a))
+    b = lift(b, a)
+    try:
+        return Add.apply(a, b)
+    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        raise _mismatch("add", a, b, e) from None
 
 
 def sub(a, b) -> Tensor:
@@ -193,7 +210,11 @@ def sub(a, b) -> Tensor:
         return RSubScalar.apply(b, c=py_scalar(a))
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Sub.apply(a, lift(b, a))
+    b = lift(b, a)
+    try:
+        return Sub.apply(a, b)
+    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        raise _mismatch("sub", a, b, e) from None
 
 
 def mul(a, b) -> Tensor:
@@ -204,7 +225,11 @@ def mul(a, b) -> Tensor:
         return MulScalar.apply(b, c=py_scalar(a))
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Mul.apply(a, lift(b, a))
+    b = lift(b, a)
+    try:
+        return Mul.apply(a, b)
+    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        raise _mismatch("mul", a, b, e) from None
 
 
 def div(a, b) -> Tensor:
@@ -215,7 +240,11 @@ def div(a, b) -> Tensor:
         return RDivScalar.apply(b, c=py_scalar(a))
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Div.apply(a, lift(b, a))
+    b = lift(b, a)
+    try:
+        return Div.apply(a, b)
+    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        raise _mismatch("div", a, b, e) from None
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -226,7 +255,11 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
         return RPowScalar.apply(b, c=py_scalar(a))
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Pow.apply(a, lift(b, a))
+    b = lift(b, a)
+    try:
+        return Pow.apply(a, b)
+    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        raise _mismatch("pow", a, b, e) from None
 
 
 def square(a: Tensor) -> Tensor:

@@ -12,6 +12,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend.fast import lookup
@@ -192,6 +193,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
         >>> F.conv2d(pn.ones(1, 1, 4, 4), pn.ones(2, 1, 3, 3), padding=1).shape
         (1, 2, 4, 4)
     """
+    argcheck.window("conv2d", 2, 1, stride, padding, dilation)
+    argcheck.positive_int("conv2d", "groups", groups)
     return _conv2d(input, weight, bias, ntuple(stride, 2, "stride"), padding,
                    ntuple(dilation, 2, "dilation"), groups, _who)
 
@@ -204,6 +207,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
         >>> F.conv1d(pn.ones(1, 2, 10), pn.ones(4, 2, 3)).shape
         (1, 4, 8)
     """
+    argcheck.window("conv1d", 1, 1, stride, padding, dilation)
+    argcheck.positive_int("conv1d", "groups", groups)
     pad = padding if isinstance(padding, str) else (0, ntuple(padding, 1, "padding")[0])
     return _conv2d(input, weight, bias, (1,) + ntuple(stride, 1, "stride"), pad,
                    (1,) + ntuple(dilation, 1, "dilation"), groups, _who, nd=1)
@@ -219,6 +224,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         >>> F.conv_transpose2d(pn.ones(1, 4, 5, 5), pn.ones(4, 2, 3, 3), stride=2).shape
         (1, 2, 11, 11)
     """
+    argcheck.window("conv_transpose2d", 2, 1, stride, padding, dilation)
+    argcheck.int_tuple("conv_transpose2d", "output_padding", output_padding, 2, 0)
+    argcheck.positive_int("conv_transpose2d", "groups", groups)
     return _conv_transpose2d(input, weight, bias, ntuple(stride, 2, "stride"),
                              ntuple(padding, 2, "padding"), ntuple(output_padding, 2, "output_padding"),
                              groups, ntuple(dilation, 2, "dilation"), _who)

@@ -9,6 +9,7 @@ Example:
 """
 from __future__ import annotations
 
+import numbers
 from .. import random
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
@@ -30,6 +31,9 @@ class MaskMul(Function):
 # ------------------------------------------------------------------ functions
 def check_p(p: float, who: str) -> float:
     """``p`` as a float in ``[0, 1]``; ValueError naming ``who`` otherwise."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{who}: p (dropout probability) must be a real number in [0, 1], got "
+                        f"{type(p).__name__} {p!r}")
     p = float(p)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")

@@ -10,7 +10,7 @@ import operator
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import resolve_dtype
+from ..backend import dtype_name, resolve_dtype
 from .util import clip_bounds, lift, register_methods, unbroadcast
 
 __all__ = ["exp", "log", "sqrt", "abs", "clip", "clamp", "maximum", "minimum", "where"]
@@ -171,6 +171,9 @@ def where(cond, a, b) -> Tensor:
     like = a if isinstance(a, Tensor) else b
     a, b = lift(a, like), lift(b, like)
     c = cond.array if isinstance(cond, Tensor) else cond
+    if not hasattr(c, "dtype") or c.dtype != like._bk.xp.bool:
+        got = dtype_name(c.dtype) if hasattr(c, "dtype") else type(c).__name__
+        raise TypeError(f"where: condition must be a boolean tensor, got {got}")
     return Where.apply(a, b, cond=c)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..backend import dtype_name
 from ..backend.fast import lookup
 from ..backend.inplace import set_at
 from .util import device_of, register_methods
@@ -74,8 +75,28 @@ def index_add(xp, n, idx, values):
     return xp.reshape(onehot @ flat, (n,) + tuple(values.shape[1:]))
 
 
-def getitem(a: Tensor, index) -> Tensor:
-    """``a[index]``: ints, slices, ``None``, ``...``, integer arrays (Tensors) or a bool mask."""
+try:  # value checks that never stall a device (branch gpuready's portanet/checks.py)
+    from .. import checks as _checks
+except ImportError:  # pragma: no cover - until it lands: at once, as main's other value checks
+    _checks = None
+
+
+def _value_check(bk, ok, exc_type, message):
+    """Require the 0-d boolean array ``ok``; through portanet.checks where it exists."""
+    if _checks is not None:
+        _checks.check(bk, ok, exc_type, message)
+    elif not bool(ok):
+        raise exc_type(message)
+
+
+def getitem(a: Tensor, index, _in_range: bool = False) -> Tensor:
+    """``a[index]``: ints, slices, ``None``, ``...``, integer arrays (Tensors) or a bool mask.
+
+    Integer arrays follow PyTorch: an index in ``[-n, n)`` (negative counts from the
+    end), anything else an IndexError; the range is a check on data values, so it goes
+    through portanet.checks (deferred on accelerators).  ``_in_range=True`` skips it for
+    callers whose indices are in range by construction (the losses' row/class picks).
+    """
     if not isinstance(index, tuple):
         index = (index,)
     arrays = [i for i in index if isinstance(i, Tensor) or hasattr(i, "shape") or isinstance(i, list)]
@@ -92,11 +113,25 @@ def getitem(a: Tensor, index) -> Tensor:
             i = a._bk.asarray(i)
         raw.append(i)
     if len(raw) == 1 and raw[0].dtype == xp.bool:
+        if tuple(raw[0].shape) != tuple(a.shape[:raw[0].ndim]):
+            raise IndexError(f"getitem: the shape of the mask {tuple(raw[0].shape)} does not match "
+                             f"the shape of the indexed tensor {a.shape}")
         return GetItem.apply(a, index=raw[0])
     if not all(hasattr(i, "shape") for i in raw):
         raise IndexError("integer-array indexing supports only arrays in the leading "
                          "positions, e.g. x[idx] or x[rows, cols]")
     lead = len(raw)
+    if lead > a.ndim:
+        raise IndexError(f"getitem: too many indices ({lead}) for a tensor of dimension {a.ndim}")
+    for k, i in enumerate(raw):
+        if i.dtype == xp.bool or not dtype_name(i.dtype).startswith(("int", "uint")):
+            raise IndexError("getitem: tensors used as indices must be long, int, byte or bool "
+                             f"tensors, got {dtype_name(i.dtype)}")
+        if not _in_range:
+            n = a.shape[k]
+            _value_check(a._bk, xp.all(xp.logical_and(i >= -n, i < n)), IndexError,
+                         f"getitem: index out of bounds for dimension {k} with size {n} "
+                         f"(indices must lie in [{-n}, {n}))")
     # negative indices count from the end (take and scatter-add want them in [0, n))
     raw = [xp.where(i < 0, i + a.shape[k], i) for k, i in enumerate(raw)]
     idx = raw[0]

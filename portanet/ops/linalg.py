@@ -78,11 +78,24 @@ def matmul(a, b) -> Tensor:
     """Matrix product with the Array API's ``matmul`` broadcasting rules."""
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return MatMul.apply(a, lift(b, a))
+    b = lift(b, a)
+    sa, sb = a.shape, b.shape
+    if not sa or not sb or sa[-1] != (sb[0] if len(sb) == 1 else sb[-2]):  # shapes: free
+        raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied (the last dimension "
+                         "of the first must equal the second's first (1-D) or second-to-last)")
+    return MatMul.apply(a, b)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` as one fused node (weight shape ``(out, in)``)."""
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"linear: input and weight must be pn.Tensors, got "
+                        f"{type(x).__name__} and {type(weight).__name__}")
+    if weight.ndim != 2 or not x.shape or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} needs a weight of shape "
+                         f"(out, {x.shape[-1] if x.shape else '?'}), got {weight.shape}")
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)

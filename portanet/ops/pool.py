@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend.fast import lookup
@@ -161,6 +162,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> F.max_pool2d(pn.zeros(1, 1, 4, 4), 2).shape
         (1, 1, 2, 2)
     """
+    argcheck.window(_who, 2, kernel_size, stride, padding, dilation)
     no_ceil_mode(ceil_mode or return_indices, _who)
     _check_ndim(input, 2, _who)
     kernel = ntuple(kernel_size, 2, "kernel_size")
@@ -179,6 +181,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> F.max_pool1d(pn.zeros(1, 1, 10), 3).shape
         (1, 1, 3)
     """
+    argcheck.window(_who, 1, kernel_size, stride, padding, dilation)
     no_ceil_mode(ceil_mode or return_indices, _who)
     _check_ndim(input, 1, _who)
     n, c, length = input.shape
@@ -202,6 +205,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         >>> F.avg_pool2d(pn.ones(1, 1, 4, 4), 2).shape
         (1, 1, 2, 2)
     """
+    argcheck.window(_who, 2, kernel_size, stride, padding)
+    if divisor_override is not None:
+        argcheck.positive_int(_who, "divisor_override", divisor_override)
     no_ceil_mode(ceil_mode, _who)
     _check_ndim(input, 2, _who)
     kernel = ntuple(kernel_size, 2, "kernel_size")
@@ -243,6 +249,12 @@ def adaptive_avg_pool2d(input, output_size, _who="adaptive_avg_pool2d"):
         (2, 3, 2, 3)
     """
     _check_ndim(input, 2, _who)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(sizes) != 2 or not all(n is None or argcheck.is_int(n) for n in sizes):
+        raise TypeError(f"{_who}: output_size must be an int or a pair of ints (or None), got "
+                        f"{output_size!r}")
+    if any(n is not None and n < 1 for n in sizes):
+        raise ValueError(f"{_who}: output_size must be positive, got {output_size!r}")
     oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
     h, w = input.shape[2], input.shape[3]
     oh, ow = h if oh is None else oh, w if ow is None else ow

@@ -8,9 +8,12 @@ Example:
 """
 from __future__ import annotations
 
+import numbers
+import warnings
+
+from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from .elementwise import sqrt
 from .util import expand_reduced, norm_axis, register_methods
 
 __all__ = ["sum", "mean", "max", "min", "var", "std"]
@@ -80,9 +83,34 @@ class Min(_Extreme):
     reducer = "min"
 
 
+class SqrtOfVar(Function):
+    """``sqrt(v)`` for a variance ``v >= 0``, with PyTorch's ``std`` gradient: where the
+    standard deviation is 0 (a constant slice) the gradient is 0, not ``g / 0``.  The
+    variance's own gradient, ``2 (x - mean) / (n - c)``, is then 0 as well, as PyTorch gives.
+    """
+
+    saves_inputs = False
+
+    def forward(self, xp, v):
+        self.y = y = xp.sqrt(v)
+        return y
+
+    def backward(self, xp, g):
+        y = self.y
+        zero = y == 0
+        return (xp.where(zero, xp.zeros_like(g), g / (2 * xp.where(zero, xp.ones_like(y), y))),)
+
+
 # ------------------------------------------------------------------ functions
-def _axis(axis, dim):
-    return dim if dim is not None else axis
+def _axis(axis, dim, a=None, who: str = ""):
+    """``dim`` (PyTorch's name) or ``axis``; checked against ``a``'s rank (IndexError
+    naming ``who`` for an axis out of range, as PyTorch's "Dimension out of range")."""
+    axis = dim if dim is not None else axis
+    if axis is not None and a is not None:
+        argcheck.dims(who, axis, a.ndim)
+        if a.ndim == 0:  # PyTorch takes dim 0 or -1 of a 0-d tensor: the whole (one) value
+            return None
+    return axis
 
 
 def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
@@ -94,40 +122,57 @@ def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None)
     xp = a._bk.xp
     if a.array.dtype == xp.bool:
         a = Tensor.from_array(xp.astype(a.array, xp.int64), a._bk)
-    return Sum.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return Sum.apply(a, axis=_axis(axis, dim, a, "sum"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def mean(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    return Mean.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return Mean.apply(a, axis=_axis(axis, dim, a, "mean"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def max(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
     """Maximum values along ``axis`` (values only; use ``argmax`` on the data for indices)."""
-    return Max.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return Max.apply(a, axis=_axis(axis, dim, a, "max"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def min(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    return Min.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+    return Min.apply(a, axis=_axis(axis, dim, a, "min"), keepdims=keepdims if keepdim is None else keepdim)
 
 
 def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
         keepdim=None, unbiased=None) -> Tensor:
-    """Variance; ``correction=1`` (Bessel) by default, as PyTorch's ``var``."""
-    axis = _axis(axis, dim)
+    """Variance; ``correction=1`` (Bessel) by default, as PyTorch's ``var``.
+
+    As PyTorch: with ``n - correction <= 0`` (one element and Bessel's correction) the
+    result is nan (or inf) with a UserWarning, not an error.
+    """
+    return _var(a, axis, keepdims, correction, dim, keepdim, unbiased, "var")
+
+
+def _var(a, axis, keepdims, correction, dim, keepdim, unbiased, who):
+    axis = _axis(axis, dim, a, who)
     keepdims = keepdims if keepdim is None else keepdim
     if unbiased is not None:
         correction = 1 if unbiased else 0
+    if isinstance(correction, bool) or not isinstance(correction, numbers.Real):
+        raise TypeError(f"{who}: correction must be a number, got {type(correction).__name__}")
+    n = 1
+    for i in argcheck.dims(who, axis, a.ndim):  # (axis is None for a 0-d input)
+        n *= a.shape[i]
+    if n - correction <= 0:
+        warnings.warn(f"{who}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     m = mean(a, axis=axis, keepdims=True)
     d = a - m
-    n = 1
-    for i in norm_axis(axis, a.ndim):
-        n *= a.shape[i]
-    return sum(d * d, axis=axis, keepdims=keepdims) * (1.0 / (n - correction))
+    # PyTorch divides by max(0, n - correction): 0/0 -> nan, x/0 -> inf
+    scale = 1.0 / (n - correction) if n - correction > 0 else float("inf")
+    return sum(d * d, axis=axis, keepdims=keepdims) * scale
 
 
 def std(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
-        keepdim=None) -> Tensor:
-    return sqrt(var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim))
+        keepdim=None, unbiased=None) -> Tensor:
+    """Standard deviation; the gradient of a constant slice is 0 (PyTorch's), not NaN."""
+    return SqrtOfVar.apply(_var(a, axis, keepdims, correction, dim, keepdim, unbiased, "std"))
 
 
 register_methods(sum, mean, max, min, var, std)

@@ -1,6 +1,7 @@
 """Softmax, log-softmax and the fused softmax + cross-entropy primitive."""
 from __future__ import annotations
 
+from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from .util import device_of, register_methods
@@ -100,10 +101,12 @@ class CrossEntropyIndex(Function):
 # ------------------------------------------------------------------ functions
 def softmax(a: Tensor, dim: int = -1) -> Tensor:
     """Softmax along ``dim`` (max-shifted; all -inf rows give 0/0-free output)."""
+    argcheck.dim("softmax", dim, a.ndim)
     return Softmax.apply(a, axis=dim)
 
 
 def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
+    argcheck.dim("log_softmax", dim, a.ndim)
     return LogSoftmax.apply(a, axis=dim)
 
 

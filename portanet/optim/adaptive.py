@@ -81,7 +81,7 @@ class Adadelta(Optimizer):
     def _validate(self, group):
         super()._validate(group)
         if not 0.0 <= group["rho"] <= 1.0:
-            raise ValueError(f"Invalid rho value: rho={group['rho']}")
+            raise ValueError(f"Adadelta: Invalid rho value: rho={group['rho']} (expected 0 <= rho <= 1)")
 
     def _init_state(self, xp, p, group):
         return {"step": 0.0, "square_avg": xp.zeros_like(p), "acc_delta": xp.zeros_like(p)}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from .. import argcheck as A
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
@@ -47,6 +48,12 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         _check_optimizer(optimizer)
+        if not A.is_int(last_epoch):
+            raise TypeError(f"{type(self).__name__}: last_epoch must be an integer, "
+                            f"got {type(last_epoch).__name__} {last_epoch!r}")
+        if last_epoch < -1:
+            raise ValueError(f"{type(self).__name__}: last_epoch must be -1 (a fresh start) or "
+                             f"the index of the last epoch (>= 0), got {last_epoch}")
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -123,8 +130,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        self.step_size = step_size
-        self.gamma = gamma
+        self.step_size = A.positive_int("StepLR", "step_size", step_size)
+        self.gamma = A.real("StepLR", "gamma", gamma, lo=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -141,8 +148,13 @@ class MultiStepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
+        if not isinstance(milestones, (list, tuple, range, set, frozenset)):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epoch indices, "
+                            f"got {type(milestones).__name__} {milestones!r}")
+        for m in milestones:
+            A.nonneg_int("MultiStepLR", "milestones[i]", m)
         self.milestones = Counter(milestones)
-        self.gamma = gamma
+        self.gamma = A.real("MultiStepLR", "gamma", gamma, lo=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -160,7 +172,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
-        self.gamma = gamma
+        self.gamma = A.real("ExponentialLR", "gamma", gamma, lo=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -179,8 +191,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
-        self.T_max = T_max
-        self.eta_min = eta_min
+        self.T_max = A.positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = A.real("CosineAnnealingLR", "eta_min", eta_min, lo=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -206,11 +218,14 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1):
+        A.real("LinearLR", "start_factor", start_factor)
+        A.real("LinearLR", "end_factor", end_factor)
+        A.positive_int("LinearLR", "total_iters", total_iters)
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+            raise ValueError("LinearLR: Starting multiplicative factor expected to be greater than 0 and "
                              f"less or equal to 1 (start_factor={start_factor})")
         if end_factor > 1.0 or end_factor < 0:
-            raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1 "
+            raise ValueError(f"LinearLR: Ending multiplicative factor expected to be between 0 and 1 "
                              f"(end_factor={end_factor})")
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -259,20 +274,27 @@ class OneCycleLR(LRScheduler):
         _check_optimizer(optimizer)
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+                raise ValueError(f"OneCycleLR: Expected positive integer total_steps, but got {total_steps}")
             self.total_steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
             if not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+                raise ValueError(f"OneCycleLR: Expected positive integer epochs, but got {epochs}")
             if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+                raise ValueError("OneCycleLR: Expected positive integer steps_per_epoch, "
+                                 f"but got {steps_per_epoch}")
             self.total_steps = epochs * steps_per_epoch
         else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+            raise ValueError("OneCycleLR: You must define either total_steps OR (epochs AND steps_per_epoch)")
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+            raise ValueError(f"OneCycleLR: Expected float between 0 and 1 pct_start, but got {pct_start}")
+        A.real("OneCycleLR", "div_factor", div_factor, lo=0, lo_open=True)
+        A.real("OneCycleLR", "final_div_factor", final_div_factor, lo=0, lo_open=True)
+        for name, v in (("max_lr", max_lr), ("base_momentum", base_momentum),
+                        ("max_momentum", max_momentum)):
+            for x in (v if isinstance(v, (list, tuple)) else [v]):
+                A.real("OneCycleLR", name, x, lo=0)
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', "
+            raise ValueError(f"OneCycleLR: anneal_strategy must be one of 'cos' or 'linear', "
                              f"instead got {anneal_strategy}")
         self.anneal_strategy = anneal_strategy
         n = self.total_steps
@@ -292,7 +314,8 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+                raise ValueError("OneCycleLR: optimizer must support momentum or beta1 with "
+                                 "`cycle_momentum` option enabled")
             self.use_beta1 = "betas" in optimizer.defaults
             if last_epoch == -1:
                 for mx, base, g in zip(_per_group("max_momentum", optimizer, max_momentum),
@@ -349,13 +372,22 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr=0.0, eps: float = 1e-8):
+        A.real("ReduceLROnPlateau", "factor", factor)
         if factor >= 1.0:
-            raise ValueError(f"Factor should be < 1.0 (factor={factor})")
+            raise ValueError(f"ReduceLROnPlateau: Factor should be < 1.0 (factor={factor})")
+        A.real("ReduceLROnPlateau", "factor", factor, lo=0)
+        A.nonneg_int("ReduceLROnPlateau", "patience", patience)
+        A.nonneg_int("ReduceLROnPlateau", "cooldown", cooldown)
+        A.real("ReduceLROnPlateau", "threshold", threshold, lo=0)
+        A.real("ReduceLROnPlateau", "eps", eps, lo=0)
+        for x in (min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]):
+            A.real("ReduceLROnPlateau", "min_lr", x, lo=0)
         _check_optimizer(optimizer)
         if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode!r} is unknown (use 'min' or 'max')")
+            raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown (use 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode!r} is unknown (use 'rel' or 'abs')")
+            raise ValueError(f"ReduceLROnPlateau: threshold mode {threshold_mode!r} is unknown "
+                             "(use 'rel' or 'abs')")
         self.optimizer = optimizer
         self.factor = factor
         self.min_lrs = _per_group("min_lr", optimizer, min_lr)

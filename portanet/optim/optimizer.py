@@ -22,8 +22,10 @@ Example:
 from __future__ import annotations
 
 import copy
+import numbers
 from typing import Any, Callable, Iterable
 
+from .. import argcheck
 from ..autograd.function import enable_grad, no_grad
 from ..autograd.tensor import Tensor
 from ..autograd.version import bump_many
@@ -33,6 +35,9 @@ __all__ = ["Optimizer"]
 
 # torch.optim's wording of each hyperparameter in its error messages.
 _WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+# the hyperparameters that must be real numbers, in any optimizer that has them
+_NUMBERS = ("lr", "eps", "weight_decay", "momentum", "dampening", "alpha", "rho", "lr_decay",
+            "initial_accumulator_value", "momentum_decay")
 
 
 class Optimizer:
@@ -56,6 +61,8 @@ class Optimizer:
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
         self.defaults = dict(defaults)
+        if isinstance(self.defaults.get("betas"), list):
+            self.defaults["betas"] = tuple(self.defaults["betas"])
         self.param_groups: list[dict] = []
         self.state: dict = {}
         self._placed: dict = {}   # parameter -> (backend, dtype) its state was made for
@@ -100,18 +107,27 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _validate(self, group: dict) -> None:
-        """Raise ValueError naming the argument when a hyperparameter is out of range."""
+        """Raise at construction, naming the optimizer and the argument, when a hyperparameter
+        has the wrong type (TypeError) or is out of range (ValueError), as ``torch.optim`` does;
+        stricter than PyTorch where it only fails at ``step()`` (``betas=(0.9,)``)."""
+        who = type(self).__name__
+        for k in _NUMBERS:
+            v = group.get(k, 0.0)
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{who}: {k} must be a real number, got {type(v).__name__} {v!r}")
         self._check_nonneg(group, *(k for k in ("lr", "eps", "weight_decay") if k in group))
         if "betas" in group:
+            group["betas"] = argcheck.pair(who, "betas", group["betas"])
             for i, b in enumerate(group["betas"]):
                 if not 0.0 <= b < 1.0:
-                    raise ValueError(f"Invalid beta parameter at index {i}: betas[{i}]={b}")
+                    raise ValueError(f"{who}: Invalid beta parameter at index {i}: betas[{i}]={b} "
+                                     "(expected 0 <= beta < 1)")
 
-    @staticmethod
-    def _check_nonneg(group: dict, *names: str) -> None:
+    def _check_nonneg(self, group: dict, *names: str) -> None:
         for n in names:
             if not 0.0 <= group[n]:  # written so that NaN fails too
-                raise ValueError(f"Invalid {_WORDS.get(n, n + ' value')}: {n}={group[n]}")
+                raise ValueError(f"{type(self).__name__}: Invalid {_WORDS.get(n, n + ' value')}: "
+                                 f"{n}={group[n]} (expected >= 0)")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (or zero it in place with ``set_to_none=False``)."""

@@ -47,7 +47,7 @@ class SGD(Optimizer):
         super()._validate(group)
         self._check_nonneg(group, "momentum")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening "
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening "
                              f"(nesterov=True, momentum={group['momentum']}, "
                              f"dampening={group['dampening']})")
 
