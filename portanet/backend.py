@@ -99,7 +99,7 @@ class Backend:
         self.name = name
         self.xp = xp
         self.device = device
-        self.float_dtype = xp.float32
+        self.float_dtype = getattr(xp, _DEFAULT_FLOAT[0])
         self._fast: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -130,6 +130,16 @@ def _from_foreign(data: Any, bk: Backend) -> Any:
         import numpy
         return numpy.asarray(data)
     return data
+
+
+_DEFAULT_FLOAT = ["float32"]  # pn.set_default_dtype changes it
+
+
+def set_default_float(name: str) -> None:
+    """Make ``name`` ("float32"/"float64") every backend's floating dtype for new tensors."""
+    _DEFAULT_FLOAT[0] = name
+    for bk in list(_cache.values()):
+        bk.float_dtype = getattr(bk.xp, name)
 
 
 _lock = threading.Lock()
@@ -271,6 +281,8 @@ _DTYPE_NAMES = ("float32", "float64", "float16", "int8", "int16", "int32", "int6
 
 def resolve_dtype(dtype: Any, xp: ModuleType) -> Any:
     """Map a dtype name (``"float32"``), or a dtype of any library, to ``xp``'s dtype object."""
+    if getattr(dtype, "__portanet_dtype__", False):   # pn.float32 and its kin
+        dtype = dtype.name
     if not isinstance(dtype, str):
         for n in _DTYPE_NAMES:  # already one of xp's own dtypes
             d = getattr(xp, n, None)
@@ -308,6 +320,13 @@ def dtype_name(dtype: Any) -> str:
 
 
 _NAME_OF: dict = {}
+
+
+def set_at(xp, a, index, value) -> Any:
+    """``a[index] = value``, in place where ``a`` is writeable (array-api-extra's ``at()``,
+    a functional update on immutable arrays such as JAX's); returns the updated array."""
+    import array_api_extra as xpx
+    return xpx.at(a)[index].set(value, xp=xp)
 
 
 def format_array(data: Any, prefix: str = "") -> str:

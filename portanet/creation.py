@@ -1,13 +1,28 @@
-"""Tensor constructors on the current backend: zeros, ones, full, arange."""
+"""Tensor constructors with PyTorch's signatures: zeros, ones, full, empty, arange,
+linspace, logspace, eye, the ``*_like`` forms, rand/randn/randint/randperm/normal,
+from_numpy.
+
+Each takes ``dtype=`` (a :class:`portanet.dtype` or a name) and ``device=`` (``"cpu"``,
+``"cuda"``, a backend name: see :mod:`portanet.devices`; default the current backend),
+and ``requires_grad=``.  Random ones take ``generator=`` and give the same numbers on
+every backend for the same seed.
+
+Example:
+    >>> x = pn.linspace(-3.14, 3.14, 2000, dtype=pn.float32, device="cpu")
+    >>> i = pn.zeros(3, dtype=pn.long)
+"""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .autograd.tensor import Tensor, _wrap
 from . import random as _random
 from .backend import get_backend, resolve_dtype
 
-__all__ = ["zeros", "ones", "full", "arange", "zeros_like", "ones_like", "rand", "randn", "randint"]
+__all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "eye",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+           "rand", "randn", "randint", "randperm", "normal", "from_numpy", "is_tensor", "numel"]
 
 
 def _shape(shape) -> tuple:
@@ -16,69 +31,248 @@ def _shape(shape) -> tuple:
     return tuple(shape)
 
 
-def full(shape, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Tensor of ``shape`` filled with ``fill_value`` (float32 unless ``dtype``)."""
-    bk = get_backend()
-    dt = bk.float_dtype if dtype is None else resolve_dtype(dtype, bk.xp)
-    t = _wrap(bk.xp.full(tuple(shape), fill_value, dtype=dt, device=bk.device), bk, False)
+def _bk(device):
+    if device is None:
+        return get_backend()
+    from .devices import backend_for
+    return backend_for(device)
+
+
+def _dt(bk, dtype, default=None):
+    if dtype is None:
+        return bk.float_dtype if default is None else default
+    return resolve_dtype(dtype, bk.xp)
+
+
+def _done(t: Tensor, requires_grad: bool) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Example: ``pn.zeros(2, 3)``."""
-    return full(_shape(shape), 0.0, dtype, requires_grad)
+def _fill_like(t: Tensor, value):
+    """A raw array of ``t``'s shape, dtype and place filled with ``value``."""
+    bk = t._bk
+    return bk.xp.full(t.shape, value, dtype=t.array.dtype, device=bk.device)
 
 
-def ones(*shape, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Example: ``pn.ones(2, 3, dtype="float64")``."""
-    return full(_shape(shape), 1.0, dtype, requires_grad)
+def full(size, fill_value, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Tensor of ``size`` filled with ``fill_value`` (the default float dtype for a float,
+    int64 for an int, bool for a bool, as PyTorch).
 
-
-def zeros_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return _wrap(t._bk.xp.zeros_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
-
-
-def ones_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return _wrap(t._bk.xp.ones_like(t.array, dtype=dtype and resolve_dtype(dtype, t._bk.xp)), t._bk, False)
-
-
-def arange(start, stop=None, step=1, dtype: Any = None) -> Tensor:
-    """Like ``torch.arange``; integers give int64."""
-    bk = get_backend()
-    if stop is None:
-        start, stop = 0, start
+    Example:
+        >>> pn.full((2, 2), 7)
+        tensor([[7, 7],
+                [7, 7]])
+    """
+    bk = _bk(device)
     if dtype is None:
-        is_int = all(isinstance(v, int) for v in (start, stop, step))
-        dt = bk.xp.int64 if is_int else bk.float_dtype
-    else:
-        dt = resolve_dtype(dtype, bk.xp)
-    return _wrap(bk.xp.arange(start, stop, step, dtype=dt, device=bk.device), bk, False)
+        xp = bk.xp
+        dtype = (xp.bool if isinstance(fill_value, bool) else
+                 xp.int64 if isinstance(fill_value, int) else bk.float_dtype)
+    dt = _dt(bk, dtype)
+    return _done(_wrap(bk.xp.full(tuple(size), fill_value, dtype=dt, device=bk.device), bk, False),
+                 requires_grad)
 
 
-def rand(*shape, dtype: Any = None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Tensor of U[0, 1) values, identical on every backend for the same seed.
+def zeros(*size, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros (float32 unless ``dtype``). Example: ``pn.zeros(2, 3, dtype=pn.long)``."""
+    bk = _bk(device)
+    return full(_shape(size), 0, dtype=_dt(bk, dtype), device=bk, requires_grad=requires_grad)
+
+
+def ones(*size, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones (float32 unless ``dtype``). Example: ``pn.ones(2, 3, dtype=pn.float64)``."""
+    bk = _bk(device)
+    return full(_shape(size), 1, dtype=_dt(bk, dtype), device=bk, requires_grad=requires_grad)
+
+
+def empty(*size, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialized tensor as ``torch.empty`` (here: zeros, which the standard makes
+    as cheaply). Example: ``pn.empty(4, 5)``."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _like(t: Tensor, dtype, device):
+    bk = t._bk if device is None else _bk(device)
+    return bk, (t.array.dtype if dtype is None else resolve_dtype(dtype, bk.xp))
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    bk, dt = _like(input, dtype, device)
+    return _done(_wrap(bk.xp.zeros(input.shape, dtype=dt, device=bk.device), bk, False), requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    bk, dt = _like(input, dtype, device)
+    return _done(_wrap(bk.xp.ones(input.shape, dtype=dt, device=bk.device), bk, False), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """``input``'s shape (and dtype, place) filled with ``fill_value``."""
+    bk, dt = _like(input, dtype, device)
+    return _done(_wrap(bk.xp.full(input.shape, fill_value, dtype=dt, device=bk.device), bk, False),
+                 requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """As ``torch.arange``: integers give int64, otherwise the default float dtype."""
+    bk = _bk(device)
+    if end is None:
+        start, end = 0, start
+    is_int = all(isinstance(v, int) for v in (start, end, step))
+    dt = _dt(bk, dtype, bk.xp.int64 if is_int else None)
+    return _done(_wrap(bk.xp.arange(start, end, step, dtype=dt, device=bk.device), bk, False),
+                 requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Example:
+        >>> pn.linspace(0, 1, 5)
+        tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps!r}")
+    bk = _bk(device)
+    dt = _dt(bk, dtype)
+    # computed in float64 and rounded once, as PyTorch's CPU kernel (from both ends)
+    xp = bk.xp
+    f64 = getattr(xp, "float64", dt)
+    i = xp.arange(steps, dtype=f64, device=bk.device)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    half = steps // 2
+    out = xp.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    return _done(_wrap(xp.astype(out, dt), bk, False), requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``. Example: ``pn.logspace(-3, 0, 4)``."""
+    bk = _bk(device)
+    dt = _dt(bk, dtype)
+    e = linspace(start, end, steps, dtype="float64" if hasattr(bk.xp, "float64") else dt, device=bk)
+    out = bk.xp.exp(e.array * math.log(base))
+    return _done(_wrap(bk.xp.astype(out, dt), bk, False), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """Identity matrix ``(n, m)`` (``m`` defaults to ``n``). Example: ``pn.eye(3)``."""
+    bk = _bk(device)
+    return _done(_wrap(bk.xp.eye(n, m, dtype=_dt(bk, dtype), device=bk.device), bk, False),
+                 requires_grad)
+
+
+def rand(*size, generator=None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """U[0, 1) values, identical on every backend for the same seed.
 
     Example: ``pn.manual_seed(0); pn.rand(2, 3)``.
     """
-    bk = get_backend()
-    t = _wrap(_random.uniform(_shape(shape), dtype=dtype, generator=generator, backend=bk), bk, False)
-    return t.requires_grad_(True) if requires_grad else t
+    bk = _bk(device)
+    t = _wrap(_random.uniform(_shape(size), dtype=dtype, generator=generator, backend=bk), bk, False)
+    return _done(t, requires_grad)
 
 
-def randn(*shape, dtype: Any = None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Tensor of standard normal values, identical on every backend for the same seed.
+def randn(*size, generator=None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal values, identical on every backend for the same seed.
 
-    Example: ``pn.randn(32, 64, dtype="float64")``.
+    Example: ``pn.randn(32, 64, dtype=pn.float64)``.
     """
-    bk = get_backend()
-    t = _wrap(_random.normal(_shape(shape), dtype=dtype, generator=generator, backend=bk), bk, False)
-    return t.requires_grad_(True) if requires_grad else t
+    bk = _bk(device)
+    t = _wrap(_random.normal(_shape(size), dtype=dtype, generator=generator, backend=bk), bk, False)
+    return _done(t, requires_grad)
 
 
-def randint(low: int, high: int, size, generator=None) -> Tensor:
-    """int64 Tensor of integers in ``[low, high)`` (PyTorch's argument order).
+def rand_like(input: Tensor, *, generator=None, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    bk, dt = _like(input, dtype, device)
+    return rand(input.shape, generator=generator, dtype=dt, device=bk, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, generator=None, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    bk, dt = _like(input, dtype, device)
+    return randn(input.shape, generator=generator, dtype=dt, device=bk, requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size=None, *, generator=None, dtype: Any = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
+    """int64 integers in ``[low, high)`` (``randint(high, size)`` as PyTorch too).
 
     Example: ``pn.randint(0, 10, (32,))``.
     """
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    bk = _bk(device)
+    t = _wrap(_random.randint(low, high, tuple(size), generator=generator, backend=bk), bk, False)
+    if dtype is not None:
+        t = _wrap(bk.xp.astype(t.array, resolve_dtype(dtype, bk.xp)), bk, False)
+    return t
+
+
+def randperm(n: int, *, generator=None, dtype: Any = "int64", device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1``, the same on every backend for the same seed.
+
+    Example: ``pn.randperm(5, generator=pn.Generator().manual_seed(0))``.
+    """
+    bk = _bk(device)
+    perm = _random.permutation(n, generator=generator)
+    return _wrap(bk.asarray(perm, resolve_dtype(dtype, bk.xp)), bk, False)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal values: ``normal(mean, std, size)`` with numbers, or ``mean``/``std`` tensors
+    (broadcast) as ``torch.normal``.
+
+    Example: ``pn.normal(0.0, 0.02, size=(3, 4))``.
+    """
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        bk = like._bk
+        m = mean.array if isinstance(mean, Tensor) else mean
+        s = std.array if isinstance(std, Tensor) else std
+        shape = tuple(bk.xp.broadcast_arrays(bk.xp.asarray(m, device=bk.device),
+                                             bk.xp.asarray(s, device=bk.device))[0].shape)
+        z = _random.normal(shape, dtype=like.array.dtype, generator=generator, backend=bk)
+        return _done(_wrap(z * s + m, bk, False), requires_grad)
+    if size is None:
+        raise TypeError("normal(): with float mean and std, give size=")
+    bk = _bk(device)
+    return _done(_wrap(_random.normal(tuple(size), mean, std, dtype=dtype, generator=generator,
+                                      backend=bk), bk, False), requires_grad)
+
+
+def from_numpy(ndarray) -> Tensor:
+    """A Tensor of a NumPy array on the current backend (sharing memory on NumPy, as
+    ``torch.from_numpy``; copied to other backends). Example: ``pn.from_numpy(np.ones(3))``."""
+    if type(ndarray).__name__ != "ndarray":
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     bk = get_backend()
-    return _wrap(_random.randint(low, high, tuple(size), generator=generator, backend=bk), bk, False)
+    return _wrap(bk.asarray(ndarray), bk, False)
+
+
+def is_tensor(obj) -> bool:
+    """True when ``obj`` is a portanet Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """Number of elements of ``input``."""
+    return input.numel()

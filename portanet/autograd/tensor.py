@@ -14,6 +14,7 @@ from ..backend import Backend, BackendError, dtype_name, get_backend, resolve_dt
 from . import function as _fn
 from . import hooks as _hooks
 from .version import bump as _bump
+from ..dtypes import as_dtype as _as_dtype
 
 __all__ = ["Tensor", "tensor", "as_tensor"]
 
@@ -32,7 +33,7 @@ class Tensor:
     """
 
     __slots__ = ("array", "grad", "requires_grad", "_node", "_bk", "_version", "_hooks",
-                 "_out", "_why", "_base", "__weakref__")
+                 "_out", "_why", "_base", "_vidx", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + Tensor` defer to Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -90,14 +91,28 @@ class Tensor:
     def _set_inplace(self, array: Any, why: str = "an in-place operation") -> None:
         """Make ``array`` this tensor's new value after an in-place change; stamp versions.
 
-        The same array is written back into every tensor this one aliases (``.data``),
-        so in-place operations behave alike on mutable and immutable backends.
+        The change reaches every tensor this one aliases: the same array goes to the
+        tensor a ``.data`` alias came from, and a view made by basic indexing (``x[i]``)
+        writes its new value into its base's slice (a no-op copy where the view's memory
+        was written already), so in-place operations behave alike on mutable and
+        immutable (JAX) backends.
         """
         t = self
         while t is not None:
+            same = array is t.array
             t.array = array
             _bump(t, why)
-            t = getattr(t, "_base", None)
+            base = getattr(t, "_base", None)
+            if base is None:
+                return
+            index = getattr(t, "_vidx", None)
+            if index is not None:
+                if same:      # written through the view's memory, which the base shares
+                    array = base.array
+                else:
+                    from ..backend import set_at
+                    array = set_at(base._bk.xp, base.array, index, array)
+            t = base
 
     # ----------------------------------------------------------------- basics
     @property
@@ -106,7 +121,9 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.array.dtype
+        """The data type as a :class:`portanet.dtype` (``t.dtype == pn.float32``); the
+        backend's own dtype object is ``t.array.dtype``."""
+        return _as_dtype(self.array.dtype)
 
     @property
     def ndim(self) -> int:
@@ -114,7 +131,9 @@ class Tensor:
 
     @property
     def device(self):
-        return self._bk.device if self._bk.device is not None else _device_of(self.array)
+        """Where the tensor lives, as PyTorch names it (``device(type='cpu')``, ``cuda:0``)."""
+        from ..devices import device_of
+        return device_of(self._bk)
 
     @property
     def backend(self) -> Backend:
@@ -191,13 +210,25 @@ class Tensor:
         name = dtype_name(d.dtype)
         return bool(d) if name == "bool" else float(d) if name.startswith("float") else int(d)
 
-    def numpy(self):
-        """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
+    def numpy(self, *, force: bool = False):
+        """The data as a host NumPy array, as ``torch.Tensor.numpy``: refused for a tensor
+        that requires grad (use ``detach()``) or lives on a GPU (use ``cpu()``) unless
+        ``force=True``.  On NumPy it shares memory with the tensor."""
+        if not force:
+            if self.requires_grad:
+                raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                                   "Use tensor.detach().numpy() instead.")
+            dev = self.device
+            if dev.type != "cpu":
+                raise TypeError(f"can't convert {dev} device type tensor to numpy. Use "
+                                "Tensor.cpu() to copy the tensor to host memory first.")
         from ..backend import to_numpy
         return to_numpy(self.array)
 
     def tolist(self):
-        return self.numpy().tolist()
+        """The data as (nested) Python numbers."""
+        from ..backend import to_numpy
+        return to_numpy(self.array).tolist()
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
@@ -209,28 +240,102 @@ class Tensor:
         self.requires_grad = flag
         return self
 
-    def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Tensor":
-        """Copy to another backend/device and/or cast; returns ``self`` when nothing changes."""
-        bk = self._bk if backend is None and device is None else _as_backend(
-            backend if backend is not None else self._bk, device)
-        out = self if bk.same_place(self._bk) else _wrap(_convert_between(self, bk), bk, False)
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Move and/or cast, with PyTorch's overloads; returns ``self`` when nothing changes
+        (unless ``copy=True``).
+
+        ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype)``,
+        ``to(other_tensor)``; a device is ``"cpu"``, ``"cuda[:i]"``, a :class:`portanet.device`
+        or a backend name (``"torch"``), see :mod:`portanet.devices`.  The copy stays on
+        the graph: gradients flow back to ``self``'s backend.
+
+        Example:
+            >>> x = pn.randn(2, 3).to("cpu", pn.float64)
+        """
+        from ..devices import parse_to
+        bk, dtype, copy = parse_to("Tensor", args, kwargs)
+        out = self
+        if bk is not None and not bk.same_place(self._bk):
+            out = _wrap(_convert_between(self, bk), bk, False)
+            if self.requires_grad and out._node is None:
+                out.requires_grad = True
         if dtype is not None:
-            dt = resolve_dtype(dtype, bk.xp)
-            if dt != out.dtype:
+            dt = resolve_dtype(dtype, out._bk.xp)
+            if dt != out.array.dtype:
                 out = out.astype(dt)
-        if out is not self and self.requires_grad and out._node is None:
-            out.requires_grad = True
+        if copy and out is self:
+            out = self.clone()
         return out
+
+    def cpu(self) -> "Tensor":
+        """This tensor on the CPU backend in use (``self`` when it is there already)."""
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        """This tensor on the GPU (CuPy, or torch on CUDA under the torch backend);
+        raises ``RuntimeError: No CUDA GPUs are available`` without one."""
+        from ..devices import device as _device
+        return self.to(_device("cuda") if device is None else _device(device))
 
     def astype(self, dtype: Any) -> "Tensor":
         from ..ops.elementwise import Cast
         return Cast.apply(self, dtype=resolve_dtype(dtype, self._bk.xp))
 
+    def type(self, dtype: Any = None, non_blocking: bool = False):
+        """Cast to ``dtype``; with no argument, PyTorch's type string (``"torch.FloatTensor"``
+        style, as ``"portanet.FloatTensor"``)."""
+        if dtype is None:
+            name = dtype_name(self.array.dtype)
+            return "portanet." + _TYPE_NAMES.get(name, name + "Tensor")
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            inv = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = inv.get(dtype.rsplit(".", 1)[-1], dtype)
+        dt = resolve_dtype(dtype, self._bk.xp)
+        return self if dt == self.array.dtype else self.astype(dt)
+
     def float(self) -> "Tensor":
-        return self.astype("float32")
+        """``self.to(pn.float32)``."""
+        return self.type("float32")
 
     def double(self) -> "Tensor":
-        return self.astype("float64")
+        """``self.to(pn.float64)``."""
+        return self.type("float64")
+
+    def half(self) -> "Tensor":
+        """``self.to(pn.float16)`` (where the backend has float16)."""
+        return self.type("float16")
+
+    def long(self) -> "Tensor":
+        """``self.to(pn.int64)``."""
+        return self.type("int64")
+
+    def int(self) -> "Tensor":
+        """``self.to(pn.int32)``."""
+        return self.type("int32")
+
+    def short(self) -> "Tensor":
+        return self.type("int16")
+
+    def bool(self) -> "Tensor":
+        """``self.to(pn.bool)``."""
+        return self.type("bool")
+
+    def byte(self) -> "Tensor":
+        return self.type("uint8")
+
+    def is_floating_point(self):
+        """True for float16/32/64 tensors."""
+        return _is_float(self._bk.xp, self.array.dtype)
+
+    def dim(self):
+        """Number of dimensions (``ndim``)."""
+        return self.array.ndim
+
+    ndimension = dim
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
@@ -290,6 +395,11 @@ class Tensor:
 
     def __dlpack_device__(self):
         return self.array.__dlpack_device__()
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
@@ -403,6 +513,6 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None:
-        return _wrap(like._bk.asarray(x, like.dtype if isinstance(x, (int, float)) else None),
+        return _wrap(like._bk.asarray(x, like.array.dtype if isinstance(x, (int, float)) else None),
                      like._bk, False)
     return tensor(x)

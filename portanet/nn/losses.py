@@ -188,7 +188,7 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     safe = _wrap(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk, False)
     n = x2.shape[0]
     picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe))
-    w = xp.astype(valid, input.dtype)
+    w = xp.astype(valid, input.array.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         w = w * xp.take(wd, safe.array, axis=0)
@@ -220,7 +220,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     h = ops.relu(margin - xy + x)
     if p == 2:
         h = h * h
-    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.dtype)
+    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.array.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         not_y = not_y * xp.take(wd, t.array, axis=0)[:, None]

@@ -47,7 +47,7 @@ def _lift(x, like: Tensor) -> Tensor:
         return x
     bk = like._bk
     if isinstance(x, _Number):
-        return _wrap(bk.xp.asarray(x, dtype=like.dtype, device=bk.device), bk, False)
+        return _wrap(bk.xp.asarray(x, dtype=like.array.dtype, device=bk.device), bk, False)
     return _wrap(bk.asarray(x), bk, False)
 
 
@@ -291,7 +291,9 @@ def getitem(a: Tensor, index) -> Tensor:
     if not arrays:
         if Ellipsis not in index:  # the standard wants every axis named: x[1] -> x[1, ...]
             index = index + (Ellipsis,)
-        return S.GetItem.apply(a, index=index)
+        out = S.GetItem.apply(a, index=index)
+        out._base, out._vidx = a, index  # a view, as in PyTorch: writes into it reach ``a``
+        return out
     xp = a._bk.xp
     raw = []
     for i in index:
@@ -460,3 +462,15 @@ def _bind() -> None:
 
 
 _bind()
+
+# Index-returning reductions and sorting (issue 11): PyTorch's max/min with a dim return
+# (values, indices); these replace the values-only forms above.
+from .sorting import (amax, amin, argmax, argmin, argsort, max, min, return_types, sort,  # noqa: E402,F811
+                      topk)
+
+__all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk"]
+
+from . import inplace as _inplace  # noqa: E402,F401  (in-place methods, item assignment)
+from .inplace import masked_fill  # noqa: E402
+
+__all__ += ["masked_fill"]

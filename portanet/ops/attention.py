@@ -77,8 +77,8 @@ def _additive(mask, like: Tensor, *, true_means: str, who: str):
     bk = like._bk
     xp = bk.xp
     if mask.dtype == xp.bool:
-        inf = xp.asarray(-math.inf, dtype=like.dtype, device=bk.device)
-        zero = xp.asarray(0.0, dtype=like.dtype, device=bk.device)
+        inf = xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device)
+        zero = xp.asarray(0.0, dtype=like.array.dtype, device=bk.device)
         arr = xp.where(mask.array, inf, zero) if true_means == "masked" else xp.where(
             mask.array, zero, inf)
         return Tensor.from_array(arr, bk)
@@ -95,8 +95,8 @@ def _causal(L: int, S: int, like: Tensor) -> Tensor:
     xp = bk.xp
     i = xp.arange(L, device=bk.device)[:, None]
     j = xp.arange(S, device=bk.device)[None, :]
-    arr = xp.where(i >= j, xp.asarray(0.0, dtype=like.dtype, device=bk.device),
-                   xp.asarray(-math.inf, dtype=like.dtype, device=bk.device))
+    arr = xp.where(i >= j, xp.asarray(0.0, dtype=like.array.dtype, device=bk.device),
+                   xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device))
     return Tensor.from_array(arr, bk)
 
 
