@@ -14,7 +14,8 @@ from .dtypes import (bool, complex64, complex128, double, dtype, float, float16,
                      promote_types, result_type, set_default_dtype, short, uint8)
 from .devices import device, get_default_device, set_default_device  # noqa: E402,F401
 from . import accelerator, cuda  # noqa: E402,F401
-from .autograd.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402,F401
+from .autograd.function import (Function, enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: E402,F401
+                                set_grad_enabled)
 from .autograd.tensor import Tensor, as_tensor, tensor  # noqa: E402,F401
 from .backend import (Backend, BackendError, available_backends, get_backend, set_backend,  # noqa: E402,F401
                       to_numpy, use_backend)

@@ -18,6 +18,7 @@ from . import elementwise as E
 from . import linalg as L
 from . import reduce as R
 from . import shape as S
+from . import promote as P
 from . import softmax as SM
 
 __all__ = [
@@ -55,56 +56,64 @@ def _lift(x, like: Tensor) -> Tensor:
 def add(a, b) -> Tensor:
     """``a + b`` with broadcasting."""
     if isinstance(b, _Number):
-        return E.AddScalar.apply(a, c=_py(b))
+        b = _py(b)
+        return E.AddScalar.apply(P.scalar(a, b), c=b)
     if isinstance(a, _Number):
-        return E.AddScalar.apply(b, c=_py(a))
+        a = _py(a)
+        return E.AddScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Add.apply(a, _lift(b, a))
+    return E.Add.apply(*P.pair(a, _lift(b, a)))
 
 
 def sub(a, b) -> Tensor:
     """``a - b`` with broadcasting."""
     if isinstance(b, _Number):
-        return E.AddScalar.apply(a, c=-_py(b))
+        b = _py(b)
+        return E.AddScalar.apply(P.scalar(a, b), c=-b)
     if isinstance(a, _Number):
-        return E.RSubScalar.apply(b, c=_py(a))
+        a = _py(a)
+        return E.RSubScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Sub.apply(a, _lift(b, a))
+    return E.Sub.apply(*P.pair(a, _lift(b, a)))
 
 
 def mul(a, b) -> Tensor:
     """``a * b`` with broadcasting."""
     if isinstance(b, _Number):
-        return E.MulScalar.apply(a, c=_py(b))
+        b = _py(b)
+        return E.MulScalar.apply(P.scalar(a, b), c=b)
     if isinstance(a, _Number):
-        return E.MulScalar.apply(b, c=_py(a))
+        a = _py(a)
+        return E.MulScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Mul.apply(a, _lift(b, a))
+    return E.Mul.apply(*P.pair(a, _lift(b, a)))
 
 
 def div(a, b) -> Tensor:
     """``a / b`` with broadcasting."""
     if isinstance(b, _Number):
-        return E.MulScalar.apply(a, c=1.0 / _py(b))
+        return E.MulScalar.apply(P.scalar(a, b, True), c=1.0 / _py(b))
     if isinstance(a, _Number):
-        return E.RDivScalar.apply(b, c=_py(a))
+        return E.RDivScalar.apply(P.scalar(b, a, True), c=_py(a))
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Div.apply(a, _lift(b, a))
+    return E.Div.apply(*P.pair(a, _lift(b, a), True))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """``a ** b``; ``b`` may be a number or a Tensor."""
     if isinstance(b, _Number):
-        return E.PowScalar.apply(a, c=_py(b))
+        b = _py(b)
+        return E.PowScalar.apply(P.scalar(a, b), c=b)
     if isinstance(a, _Number):
-        return E.RPowScalar.apply(b, c=_py(a))
+        a = _py(a)
+        return E.RPowScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Pow.apply(a, _lift(b, a))
+    return E.Pow.apply(*P.pair(a, _lift(b, a)))
 
 
 def square(a: Tensor) -> Tensor:
@@ -150,13 +159,13 @@ clamp = clip
 def maximum(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Maximum.apply(a, _lift(b, a))
+    return E.Maximum.apply(*P.pair(a, _lift(b, a)))
 
 
 def minimum(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Minimum.apply(a, _lift(b, a))
+    return E.Minimum.apply(*P.pair(a, _lift(b, a)))
 
 
 def where(cond, a, b) -> Tensor:
@@ -424,8 +433,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # ------------------------------------------------------------ Tensor methods
 def _cmp(op):
     def method(self, other):
-        o = other.array if isinstance(other, Tensor) else other
-        return _wrap(op(self.array, o), self._bk, False)
+        if isinstance(other, Tensor):
+            a, b = P.pair(self, other)
+            return _wrap(op(a.array, b.array), self._bk, False)
+        if isinstance(other, _Number):
+            other = _py(other)
+            return _wrap(op(P.scalar(self, other).array, other), self._bk, False)
+        return _wrap(op(self.array, other), self._bk, False)
     return method
 
 
@@ -474,3 +488,11 @@ from . import inplace as _inplace  # noqa: E402,F401  (in-place methods, item as
 from .inplace import masked_fill  # noqa: E402
 
 __all__ += ["masked_fill"]
+
+# Trigonometry, einsum and the everyday shape/copy conveniences (issue 11 item 6)
+from .einsum import einsum  # noqa: E402
+from .trig import arctan2, atan2, cos, cosh, sin, sinh, tan  # noqa: E402
+from .views import bmm, clone, eq, ge, gt, le, lt, meshgrid, ne, swapaxes, swapdims, t  # noqa: E402
+
+__all__ += ["einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
+            "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]
