@@ -293,7 +293,11 @@ def resolve_dtype(dtype: Any, xp: ModuleType) -> Any:
             "half": "float16"}.get(dtype, dtype)
     if name not in _DTYPE_NAMES:
         raise TypeError(f"unknown dtype {dtype!r}; use one of {', '.join(_DTYPE_NAMES)}")
-    return getattr(xp, name)
+    try:
+        return getattr(xp, name)
+    except AttributeError:
+        raise TypeError(f"dtype {name} is not available on the backend "
+                        f"{getattr(xp, '__name__', xp)!r}") from None
 
 
 def dtype_name(dtype: Any) -> str:

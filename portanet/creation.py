@@ -146,14 +146,25 @@ def linspace(start, end, steps: int, *, dtype: Any = None, device: Any = None,
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps!r}")
     bk = _bk(device)
     dt = _dt(bk, dtype)
-    # computed in float64 and rounded once, as PyTorch's CPU kernel (from both ends)
+    # PyTorch's CPU kernel: the step in double precision rounded to the output dtype, and a
+    # fused multiply-add from each end (so both ends are exact).  The FMA's single rounding
+    # is emulated in float64: (float32 value) * (small int) is exact there.
     xp = bk.xp
-    f64 = getattr(xp, "float64", dt)
-    i = xp.arange(steps, dtype=f64, device=bk.device)
+    f64 = getattr(xp, "float64", None)
+    ct = f64 if f64 is not None else dt
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    half = steps // 2
-    out = xp.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    rt = dt if _is_floating(xp, dt) else ct
+
+    def rounded(v):
+        return xp.astype(xp.astype(xp.asarray(v, dtype=ct, device=bk.device), rt), ct)
+    lo, hi, st = rounded(start), rounded(end), rounded(step)
+    i = xp.arange(steps, dtype=ct, device=bk.device)
+    out = xp.where(i < steps // 2, lo + st * i, hi - st * ((steps - 1) - i))
     return _done(_wrap(xp.astype(out, dt), bk, False), requires_grad)
+
+
+def _is_floating(xp, dt) -> bool:
+    return dt == xp.float32 or dt == xp.float64 or dt == getattr(xp, "float16", None)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype: Any = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import operator
 
 from ..autograd.tensor import Tensor, _wrap
 from . import activations as A
@@ -39,6 +40,8 @@ def _py(c):
     t = type(c)
     if t is float or t is int:
         return c
+    if t is bool:    # True counts as 1 (PyTorch); the standard refuses bools with numbers
+        return int(c)
     return c.item() if hasattr(c, "item") else c
 
 
@@ -56,21 +59,28 @@ def _lift(x, like: Tensor) -> Tensor:
 def add(a, b) -> Tensor:
     """``a + b`` with broadcasting."""
     if isinstance(b, _Number):
+        if type(b) is bool and P.kind(a.array.dtype) == 0:
+            return P.bool_op(a, b, "+")
         b = _py(b)
         return E.AddScalar.apply(P.scalar(a, b), c=b)
     if isinstance(a, _Number):
-        a = _py(a)
-        return E.AddScalar.apply(P.scalar(b, a), c=a)
+        return add(b, a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Add.apply(*P.pair(a, _lift(b, a)))
+    a, b = P.pair(a, _lift(b, a))
+    if P.kind(a.array.dtype) == 0:
+        return P.bool_op(a, b, "+")
+    return E.Add.apply(a, b)
 
 
 def sub(a, b) -> Tensor:
     """``a - b`` with broadcasting."""
     if isinstance(b, _Number):
         b = _py(b)
-        return E.AddScalar.apply(P.scalar(a, b), c=-b)
+        a = P.scalar(a, b)
+        if type(b) is int and P.kind(a.array.dtype) == 1:   # -b may not fit an unsigned dtype
+            return E.Sub.apply(a, _lift(b, a))
+        return E.AddScalar.apply(a, c=-b)
     if isinstance(a, _Number):
         a = _py(a)
         return E.RSubScalar.apply(P.scalar(b, a), c=a)
@@ -82,14 +92,18 @@ def sub(a, b) -> Tensor:
 def mul(a, b) -> Tensor:
     """``a * b`` with broadcasting."""
     if isinstance(b, _Number):
+        if type(b) is bool and P.kind(a.array.dtype) == 0:
+            return P.bool_op(a, b, "*")
         b = _py(b)
         return E.MulScalar.apply(P.scalar(a, b), c=b)
     if isinstance(a, _Number):
-        a = _py(a)
-        return E.MulScalar.apply(P.scalar(b, a), c=a)
+        return mul(b, a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Mul.apply(*P.pair(a, _lift(b, a)))
+    a, b = P.pair(a, _lift(b, a))
+    if P.kind(a.array.dtype) == 0:
+        return P.bool_op(a, b, "*")
+    return E.Mul.apply(a, b)
 
 
 def div(a, b) -> Tensor:
@@ -432,14 +446,22 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # ------------------------------------------------------------ Tensor methods
 def _cmp(op):
+    ordered = op not in (operator.eq, operator.ne)
+
     def method(self, other):
         if isinstance(other, Tensor):
             a, b = P.pair(self, other)
-            return _wrap(op(a.array, b.array), self._bk, False)
-        if isinstance(other, _Number):
-            other = _py(other)
-            return _wrap(op(P.scalar(self, other).array, other), self._bk, False)
-        return _wrap(op(self.array, other), self._bk, False)
+            a, b = a.array, b.array
+        elif isinstance(other, _Number):
+            b = _py(other)
+            a = P.scalar(self, b).array
+        else:
+            return _wrap(op(self.array, other), self._bk, False)
+        if ordered and P.kind(a.dtype) == 0:    # PyTorch orders bools; the standard does not
+            xp = self._bk.xp
+            a = xp.astype(a, xp.int8)
+            b = xp.astype(b, xp.int8) if hasattr(b, "dtype") else int(b)
+        return _wrap(op(a, b), self._bk, False)
     return method
 
 

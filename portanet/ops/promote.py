@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from ..dtypes import as_dtype, result_type
 
-__all__ = ["scalar", "pair", "kind"]
+__all__ = ["scalar", "pair", "kind", "BOOL_IDS", "bool_op"]
 
 _BY_ID: dict = {}
+BOOL_IDS: set = set()   # ids of the bool dtype objects seen: ``id(dt) in BOOL_IDS`` is cheap
 
 
 def kind(dt) -> int:
@@ -27,6 +28,8 @@ def kind(dt) -> int:
         return e[1]
     k = as_dtype(dt)._cat
     _BY_ID[id(dt)] = (dt, k)
+    if k == 0:
+        BOOL_IDS.add(id(dt))
     return k
 
 
@@ -67,3 +70,21 @@ def pair(a, b, true_div: bool = False):
     if as_dtype(db).name != name:
         b = _cast(b, b._bk, name)
     return a, b
+
+
+def bool_op(a, b, op: str):
+    """``a + b`` (logical or) and ``a * b`` (logical and) of bool tensors, which PyTorch
+    keeps bool and the standard refuses; ``b`` may be a Python bool."""
+    from ..autograd.tensor import Tensor
+    bk = a._bk
+    xp = bk.xp
+    if a.array.dtype is not None and kind(a.array.dtype) != 0:
+        return None
+    if isinstance(b, Tensor):
+        if kind(b.array.dtype) != 0:
+            return None
+        barr = b.array
+    else:
+        barr = xp.asarray(b, dtype=xp.bool, device=bk.device)
+    f = xp.logical_or if op == "+" else xp.logical_and
+    return Tensor.from_array(f(a.array, barr), bk)
