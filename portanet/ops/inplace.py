@@ -30,6 +30,7 @@ from ..autograd.function import GRAD_MODE, Function
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name, set_at
 from ._util import unbroadcast
+from .promote import kind as kind_of
 
 __all__ = ["setitem", "masked_fill"]
 
@@ -104,7 +105,13 @@ class SetItem(Function):
     def backward(self, xp, g):
         na, nv = self.needs
         ga = set_at(xp, xp.asarray(g, copy=True), self.index, 0) if na else None
-        gv = unbroadcast(xp, g[self.index], self.sv) if nv else None
+        gv = None
+        if nv:
+            gv = g[self.index]
+            extra = len(self.sv) - gv.ndim     # v may carry leading 1s the slot lacks
+            if extra > 0:
+                gv = xp.reshape(gv, (1,) * extra + tuple(gv.shape))
+            gv = unbroadcast(xp, gv, self.sv)
         return ga, gv
 
 
@@ -142,7 +149,45 @@ def setitem(self: Tensor, index, value) -> None:
     if GRAD_MODE.enabled and (self.requires_grad or value.requires_grad):
         _commit(self, SetItem.apply(self, value, index=idx), "item assignment")
         return
-    self._set_inplace(set_at(xp, self.array, idx, value.array), "item assignment")
+    try:
+        new = set_at(xp, self.array, idx, value.array)
+    except IndexError:   # integer-array assignment the library refuses (the standard lacks it)
+        new = _assign_by_mask(self, idx, value.array)
+    self._set_inplace(new, "item assignment")
+
+
+def _assign_by_mask(self: Tensor, idx, v):
+    """``a[i0, i1, ...] = v`` for integer arrays on the leading axes, without scatter: a
+    one-hot match of flat positions and a matmul (repeated indices: PyTorch leaves the
+    winner undefined; here the values add)."""
+    xp, bk = self._bk.xp, self._bk
+    arrays = [i for i in idx if i is not Ellipsis]
+    if not all(hasattr(i, "shape") for i in arrays):
+        raise IndexError("item assignment with integer arrays supports arrays in the leading "
+                         "positions only, e.g. x[idx] = v or x[rows, cols] = v")
+    lead = len(arrays)
+    shape = tuple(self.shape)
+    n = 1
+    for s in shape[:lead]:
+        n *= s
+    flat = xp.zeros(arrays[0].shape, dtype=xp.int64, device=bk.device)
+    for k, i in enumerate(xp.broadcast_arrays(*arrays)):
+        i = xp.astype(i, xp.int64)
+        flat = flat * shape[k] + xp.where(i < 0, i + shape[k], i)
+    flat = xp.reshape(flat, (-1,))
+    rest = shape[lead:]
+    m = 1
+    for s in rest:
+        m *= s
+    vals = xp.reshape(xp.broadcast_to(xp.astype(v, self.array.dtype),
+                                      tuple(arrays[0].shape) + rest), (flat.shape[0], m))
+    hit = xp.arange(n, device=bk.device)[:, None] == flat[None, :]            # (n, k)
+    f = bk.float_dtype if kind_of(self.array.dtype) < 2 else self.array.dtype
+    picked = xp.matmul(xp.astype(hit, f), xp.astype(vals, f))                # (n, m)
+    mask = xp.reshape(xp.any(hit, axis=1), (n, 1))
+    base = xp.reshape(self.array, (n, m))
+    out = xp.where(mask, xp.astype(picked, self.array.dtype), base)
+    return xp.reshape(out, shape)
 
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
@@ -172,11 +217,16 @@ def _bind() -> None:
     from .. import random as _random
     from ..creation import _fill_like
 
+    def _scaled(other, alpha):
+        if alpha == 1:
+            return other
+        return other * alpha if isinstance(other, numbers.Number) else F.mul(other, alpha)
+
     def add_(self, other, *, alpha=1):
-        return F.add(self, other if alpha == 1 else F.mul(other, alpha))
+        return F.add(self, _scaled(other, alpha))
 
     def sub_(self, other, *, alpha=1):
-        return F.sub(self, other if alpha == 1 else F.mul(other, alpha))
+        return F.sub(self, _scaled(other, alpha))
 
     def div_(self, other, *, rounding_mode=None):
         out = F.div(self, other)
