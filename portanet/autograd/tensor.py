@@ -246,8 +246,9 @@ class Tensor:
 
         ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype)``,
         ``to(other_tensor)``; a device is ``"cpu"``, ``"cuda[:i]"``, a :class:`portanet.device`
-        or a backend name (``"torch"``), see :mod:`portanet.devices`.  The copy stays on
-        the graph: gradients flow back to ``self``'s backend.
+        or a backend name (``"torch"``), see :mod:`portanet.devices`.  Departure from
+        PyTorch: a copy to another backend or device is a new leaf (it requires grad if
+        ``self`` does) rather than a node of ``self``'s graph; a dtype change stays on it.
 
         Example:
             >>> x = pn.randn(2, 3).to("cpu", pn.float64)
