@@ -46,10 +46,26 @@ GRAD_CASES = [
      lambda a, b: a.reshape(2, 3)),
     ("masked_fill", lambda a: a.masked_fill(pn.tensor([True, False, True]), 0.0), [R.normal(size=(2, 3))],
      lambda a: np.where([True, False, True], 0.0, a)),
+    ("max_dim", lambda a: pn.max(a, 1).values, [R.permutation(12).reshape(3, 4) * 0.5],
+     lambda a: a.max(1)),
+    ("min_dim_keep", lambda a: a.min(0, keepdim=True)[0], [R.permutation(12).reshape(3, 4) * 0.5],
+     lambda a: a.min(0, keepdims=True)),
+    ("sort_desc", lambda a: pn.sort(a, 0, descending=True).values, [R.permutation(12).reshape(3, 4) * 0.5],
+     lambda a: -np.sort(-a, 0)),
+    ("topk", lambda a: pn.topk(a, 2).values, [R.permutation(12).reshape(3, 4) * 0.5],
+     lambda a: -np.sort(-a, 1)[:, :2]),
+    ("setitem", lambda a, v: _assigned(a, v), [R.normal(size=(3, 4)), R.normal(size=(4,))],
+     lambda a, v: np.concatenate([a[:1] * 2, v[None], a[2:] * 2])),
     ("meshgrid_xy", lambda a, b: pn.meshgrid(a, b, indexing="xy")[0] * pn.meshgrid(a, b, indexing="xy")[1],
      [R.normal(size=3), R.normal(size=2)],
      lambda a, b: np.meshgrid(a, b, indexing="xy")[0] * np.meshgrid(a, b, indexing="xy")[1]),
 ]
+
+
+def _assigned(a, v):
+    y = a * 2
+    y[1] = v
+    return y
 
 
 @pytest.mark.parametrize("name,fn,arrays,ref", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
