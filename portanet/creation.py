@@ -287,3 +287,52 @@ def is_tensor(obj) -> bool:
 def numel(input: Tensor) -> int:
     """Number of elements of ``input``."""
     return input.numel()
+
+
+class Size(tuple):
+    """A shape, as ``torch.Size``: a tuple (``x.size()`` returns one; ``x.shape`` is a plain
+    tuple, which compares equal)."""
+
+    def __repr__(self) -> str:
+        return f"portanet.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _new(fn):
+    def method(self, *args, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw):
+        bk = self._bk if device is None else _bk(device)
+        dt = self.array.dtype if dtype is None else resolve_dtype(dtype, bk.xp)
+        return fn(*args, dtype=dt, device=bk, requires_grad=requires_grad, **kw)
+    method.__name__ = "new_" + fn.__name__
+    method.__doc__ = (f"``{fn.__name__}`` with this tensor's dtype and place unless given "
+                      f"(``Tensor.new_{fn.__name__}``).")
+    return method
+
+
+def _register() -> None:
+    Tensor.new_zeros = _new(zeros)
+    Tensor.new_ones = _new(ones)
+    Tensor.new_empty = _new(empty)
+    Tensor.new_full = _new(full)
+
+    def new_tensor(self, data, dtype: Any = None, device: Any = None, requires_grad: bool = False):
+        """A new tensor from ``data`` with this tensor's dtype and place unless given."""
+        bk = self._bk if device is None else _bk(device)
+        dt = self.array.dtype if dtype is None else resolve_dtype(dtype, bk.xp)
+        return Tensor(data, dtype=dt, backend=bk, requires_grad=requires_grad)
+    Tensor.new_tensor = new_tensor
+    prev = Tensor.size
+
+    def size(self, dim: int | None = None):
+        return Size(self.array.shape) if dim is None else prev(self, dim)
+    size.__doc__ = "The shape as a :class:`Size` (a tuple), or the size of dimension ``dim``."
+    Tensor.size = size
+
+
+_register()
+__all__ += ["Size"]

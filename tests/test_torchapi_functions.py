@@ -182,3 +182,11 @@ def test_argument_names_as_pytorch(name):
         assert p in params and params[p].kind != inspect.Parameter.KEYWORD_ONLY, (name, p)
     for p in kw:
         assert p in params, (name, p)
+
+
+def test_new_constructors_and_size(backend):
+    x = pn.tensor([[1.0, 2.0]], dtype=pn.float64)
+    assert x.size() == (1, 2) and repr(x.size()) == "portanet.Size([1, 2])" and x.size().numel() == 2
+    assert x.new_zeros(3).dtype == pn.float64 and x.new_ones((2, 2)).shape == (2, 2)
+    assert np_(x.new_full((2,), 5.0)).tolist() == [5.0, 5.0]
+    assert x.new_tensor([1, 2]).dtype == pn.float64 and x.new_empty(4, dtype=pn.long).dtype == pn.long
