@@ -118,7 +118,7 @@ def attention_with_weights(query, key, value, mask=None, dropout_p: float = 0.0,
         xp = bk.xp
         shape = _broadcast(query.shape[:-2], key.shape[:-2]) + (query.shape[-2], key.shape[-2])
         keep = _random.bernoulli(shape, 1.0 - dropout_p, backend=bk)
-        drop = xp.astype(keep, query.dtype) * (0.0 if dropout_p >= 1.0 else 1.0 / (1.0 - dropout_p))
+        drop = xp.astype(keep, query.array.dtype) * (0.0 if dropout_p >= 1.0 else 1.0 / (1.0 - dropout_p))
     ins = (query, key, value) if mask is None else (query, key, value, mask)
     return Attention.apply(*ins, scale=sc, drop=drop)
 
