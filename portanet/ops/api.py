@@ -56,65 +56,136 @@ def _lift(x, like: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ arithmetic
+# PyTorch's type promotion (ops/promote.py) without slowing the common case: the op runs
+# first when the dtypes agree (a Python int or float with a tensor, or two tensors of one
+# dtype), and only a result of another dtype (NumPy's int / int -> float64, int + 0.5 ->
+# float64) or a refusal (array_api_strict's int + 0.5, bool + bool) takes the slow path
+# that casts the operands first.
+_REFUSED = (TypeError, OverflowError)
+
+
+def _scalar_slow(fn, a, c, op, **params):
+    if type(c) is bool and P.kind(a.array.dtype) == 0 and op in "+*":
+        return P.bool_op(a, c, op)
+    c = _py(c)
+    a = P.scalar(a, c, op == "/")
+    if op == "-":
+        if type(c) is int and P.kind(a.array.dtype) == 1:   # -c may not fit an unsigned dtype
+            return E.Sub.apply(a, _lift(c, a))
+        return E.AddScalar.apply(a, c=-c)
+    if op == "/":
+        return E.MulScalar.apply(a, c=1.0 / c)
+    return fn.apply(a, c=c, **params)
+
+
+def _pair_slow(fn, a, b, op):
+    a, b = P.pair(a, b, op == "/")
+    if op in "+*" and P.kind(a.array.dtype) == 0:
+        return P.bool_op(a, b, op)
+    return fn.apply(a, b)
+
+
 def add(a, b) -> Tensor:
-    """``a + b`` with broadcasting."""
+    """``a + b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, _Number):
-        if type(b) is bool and P.kind(a.array.dtype) == 0:
-            return P.bool_op(a, b, "+")
-        b = _py(b)
-        return E.AddScalar.apply(P.scalar(a, b), c=b)
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = E.AddScalar.apply(a, c=b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(E.AddScalar, a, b, "+")
     if isinstance(a, _Number):
         return add(b, a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    a, b = P.pair(a, _lift(b, a))
-    if P.kind(a.array.dtype) == 0:
-        return P.bool_op(a, b, "+")
-    return E.Add.apply(a, b)
+    b = _lift(b, a)
+    if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
+        try:
+            return E.Add.apply(a, b)
+        except _REFUSED:
+            pass
+    return _pair_slow(E.Add, a, b, "+")
 
 
 def sub(a, b) -> Tensor:
-    """``a - b`` with broadcasting."""
+    """``a - b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, _Number):
-        b = _py(b)
-        a = P.scalar(a, b)
-        if type(b) is int and P.kind(a.array.dtype) == 1:   # -b may not fit an unsigned dtype
-            return E.Sub.apply(a, _lift(b, a))
-        return E.AddScalar.apply(a, c=-b)
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = E.AddScalar.apply(a, c=-b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(E.AddScalar, a, b, "-")
     if isinstance(a, _Number):
         a = _py(a)
         return E.RSubScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Sub.apply(*P.pair(a, _lift(b, a)))
+    b = _lift(b, a)
+    if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
+        try:
+            return E.Sub.apply(a, b)
+        except _REFUSED:
+            pass
+    return _pair_slow(E.Sub, a, b, "-")
 
 
 def mul(a, b) -> Tensor:
-    """``a * b`` with broadcasting."""
+    """``a * b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, _Number):
-        if type(b) is bool and P.kind(a.array.dtype) == 0:
-            return P.bool_op(a, b, "*")
-        b = _py(b)
-        return E.MulScalar.apply(P.scalar(a, b), c=b)
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = E.MulScalar.apply(a, c=b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(E.MulScalar, a, b, "*")
     if isinstance(a, _Number):
         return mul(b, a)
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    a, b = P.pair(a, _lift(b, a))
-    if P.kind(a.array.dtype) == 0:
-        return P.bool_op(a, b, "*")
-    return E.Mul.apply(a, b)
+    b = _lift(b, a)
+    if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
+        try:
+            return E.Mul.apply(a, b)
+        except _REFUSED:
+            pass
+    return _pair_slow(E.Mul, a, b, "*")
 
 
 def div(a, b) -> Tensor:
-    """``a / b`` with broadcasting."""
+    """``a / b`` with broadcasting; integers divide to the default float dtype (PyTorch)."""
     if isinstance(b, _Number):
-        return E.MulScalar.apply(P.scalar(a, b, True), c=1.0 / _py(b))
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = E.MulScalar.apply(a, c=1.0 / b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(E.MulScalar, a, b, "/")
     if isinstance(a, _Number):
         return E.RDivScalar.apply(P.scalar(b, a, True), c=_py(a))
     if not isinstance(a, Tensor):
         a = _lift(a, b)
-    return E.Div.apply(*P.pair(a, _lift(b, a), True))
+    b = _lift(b, a)
+    if a.array.dtype is b.array.dtype:
+        try:
+            out = E.Div.apply(a, b)
+            if out.array.dtype is a.array.dtype:
+                return out
+        except _REFUSED:
+            pass
+    return _pair_slow(E.Div, a, b, "/")
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
