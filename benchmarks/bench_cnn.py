@@ -34,7 +34,7 @@ def portanet_step(backend: str, generic: bool = False):
     import contextlib
 
     import portanet as pn
-    from portanet import fast
+    from portanet.backend import fast
     F = pn.nn.functional
     with pn.use_backend(backend):
         pn.manual_seed(0)

@@ -37,7 +37,7 @@ def portanet_step(kind: str, generic: bool = False):
     import contextlib
 
     import portanet as pn
-    from portanet import fast
+    from portanet.backend import fast
     with pn.use_backend("numpy"):
         params, grads = host_data()
         ps = [pn.tensor(p.copy(), requires_grad=True) for p in params]

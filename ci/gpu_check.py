@@ -267,7 +267,7 @@ def syncs() -> None:
 
 def _generic(step_sync):
     """The same step with every fast path off (CuPy's fused kernels included)."""
-    from portanet import fast
+    from portanet.backend import fast
     step, sync = step_sync
 
     def generic():

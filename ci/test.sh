@@ -7,6 +7,10 @@ PY=${PYTHON:-python3}
 if ! "$PY" -c "import torch" 2>/dev/null; then
   "$PY" -m pip install -q "torch==2.13.0" || echo "torch not installed: its backend is skipped"
 fi
+# jax: the CPU build (jaxlib's CPU wheel; 'portanet[jax]' leaves the choice of jaxlib to you).
+if ! "$PY" -c "import jax" 2>/dev/null; then
+  "$PY" -m pip install -q "jax[cpu]==0.10.2" || echo "jax not installed: its backend is skipped"
+fi
 "$PY" -m pip install -q -e ".[test,examples,mpi,fast]"
 "$PY" -c "import portanet as pn; print('backends available:', ', '.join(pn.available_backends()))"
 # numba compiles its kernels once per machine (cached beside the source): do it here, not

@@ -12,7 +12,7 @@ from . import backend, random  # noqa: E402,F401
 from .dtypes import (bool, complex64, complex128, double, dtype, float, float16, float32,  # noqa: E402,F401,A004
                      float64, get_default_dtype, half, int, int8, int16, int32, int64, long,
                      promote_types, result_type, set_default_dtype, short, uint8)
-from .devices import device, get_default_device, set_default_device  # noqa: E402,F401
+from .backend.devices import device, get_default_device, set_default_device  # noqa: E402,F401
 from . import accelerator, cuda  # noqa: E402,F401
 from .autograd.function import (Function, enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: E402,F401
                                 set_grad_enabled)

@@ -8,7 +8,7 @@ Example:
 """
 from __future__ import annotations
 
-from .devices import device, gpu_backend_available, gpu_count
+from .backend.devices import device, gpu_backend_available, gpu_count
 
 __all__ = ["is_available", "current_accelerator", "device_count"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .autograd.tensor import Tensor, _wrap
+from .autograd.tensor import Tensor, wrap as _wrap
 from . import random as _random
 from .backend import get_backend, resolve_dtype
 
@@ -34,7 +34,7 @@ def _shape(shape) -> tuple:
 def _bk(device):
     if device is None:
         return get_backend()
-    from .devices import backend_for
+    from .backend.devices import backend_for
     return backend_for(device)
 
 
@@ -48,7 +48,7 @@ def _done(t: Tensor, requires_grad: bool) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def _fill_like(t: Tensor, value):
+def fill_like_array(t: Tensor, value):
     """A raw array of ``t``'s shape, dtype and place filled with ``value``."""
     bk = t._bk
     return bk.xp.full(t.shape, value, dtype=t.array.dtype, device=bk.device)

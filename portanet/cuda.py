@@ -8,7 +8,7 @@ Example:
 """
 from __future__ import annotations
 
-from .devices import gpu_backend_available, gpu_count
+from .backend.devices import gpu_backend_available, gpu_count
 
 __all__ = ["is_available", "device_count", "current_device", "manual_seed", "manual_seed_all"]
 
@@ -26,8 +26,8 @@ def device_count() -> int:
 def current_device() -> int:
     """The index of the current GPU (always 0: portanet uses one GPU per process)."""
     if not is_available():
-        from .devices import _no_gpu
-        raise _no_gpu("pn.cuda.current_device()")
+        from .backend.devices import no_gpu_error
+        raise no_gpu_error("pn.cuda.current_device()")
     return 0
 
 

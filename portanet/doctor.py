@@ -14,56 +14,25 @@ Example:
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import platform
 import sys
 import time
 
 import portanet as pn
-from .backend import KNOWN_BACKENDS, BackendError
+from .backend import KNOWN_BACKENDS, BackendError, library_version, reference_backend
 from .testing.parity import compare_backends
 
 __all__ = ["main", "describe_backends"]
-
-# Where each backend's version comes from (distribution names; cupy ships per CUDA major).
-_DISTS = {"numpy": ("numpy",), "torch": ("torch",), "array_api_strict": ("array-api-strict",),
-          "cupy": ("cupy-cuda13x", "cupy-cuda12x", "cupy-cuda11x", "cupy")}
-
-
-def _version(name: str) -> str:
-    for dist in _DISTS.get(name, (name,)):
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return "not installed"
-
-
-def _device(bk) -> str:
-    """The device arrays are created on, in words (a GPU's model name where known)."""
-    x = bk.asarray([0.0])
-    dev = getattr(x, "device", bk.device)
-    text = str(dev)
-    if bk.name == "cupy":
-        # cupy was imported by the backend loader; reading it here imports nothing new
-        try:
-            cupy = sys.modules["cupy"]
-            props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
-            gpu = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-            text = f"{text} ({gpu})"
-        except Exception as e:  # the training check below still tells whether it works
-            text = f"{text} (GPU name unknown: {e})"
-    return text
 
 
 def describe_backends(names=KNOWN_BACKENDS) -> list[tuple[str, str, str, bool]]:
     """``(name, version, device or why unusable, usable)`` for each backend."""
     rows = []
     for name in names:
-        version = _version(name)
+        version = library_version(name)
         try:
             with pn.use_backend(name) as bk:
-                rows.append((name, version, _device(bk), True))
+                rows.append((name, version, bk.describe_device(), True))
         except (BackendError, ImportError) as e:
             rows.append((name, version, f"unavailable: {e}", False))
     return rows
@@ -100,16 +69,17 @@ def run_doctor(backends=None, steps: int = 10, dtype: str = "float32", out=None,
     for name, version, device, usable in rows:
         say(f"  {name:<17} {version:<14} {'device ' + device if usable else device}")
     usable = [r[0] for r in rows if r[3]]
-    if "numpy" not in usable:
-        say("MISMATCH: the numpy reference backend is not usable")
+    reference = reference_backend()
+    if reference not in usable:
+        say(f"MISMATCH: the {reference} reference backend is not usable")
         return 1
-    say(f"training check: MLP 8-16-3, {steps} steps of SGD, {dtype}, seed 0; compared with numpy")
+    say(f"training check: MLP 8-16-3, {steps} steps of SGD, {dtype}, seed 0; compared with {reference}")
     t0 = time.perf_counter()
-    report = compare_backends(build, steps=steps, backends=usable, dtype=dtype, reference="numpy")
-    ref = report.results["numpy"]
+    report = compare_backends(build, steps=steps, backends=usable, dtype=dtype, reference=reference)
+    ref = report.results[reference]
     failed = 0
     for r in report.results.values():
-        if r.name == "numpy":
+        if r.name == reference:
             say(f"  {r.name:<17} reference  loss {ref.outputs[0]:.6f} -> {ref.outputs[-1]:.6f}"
                 f"  ({r.seconds * 1e3:.0f} ms)")
             continue

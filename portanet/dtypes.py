@@ -157,9 +157,9 @@ def set_default_dtype(d: Any) -> None:
     if not d.is_floating_point or d.name == "float16":
         raise TypeError(f"set_default_dtype: only float32 and float64 are supported as the "
                         f"default floating point dtype, got {d}")
-    from . import backend
+    from .backend.registry import set_default_float
     _DEFAULT[0] = d
-    backend.set_default_float(d.name)
+    set_default_float(d.name)
 
 
 def is_floating_point(t) -> "bool":

@@ -38,7 +38,7 @@ class Generator:
     replica = 0  # data-parallel rank: forks the key of per-replica draws (bernoulli)
 
     def __init__(self, seed: int = 0, device=None):
-        from .devices import device as _device
+        from .backend.devices import device as _device
         # PyTorch: Generator(device="cpu"); the stream is the same on every device here
         self.device = _device("cpu" if device is None else device)
         self.manual_seed(seed)
@@ -137,9 +137,12 @@ def _uint32_block(n: int, gen: Generator, bk, per_replica: bool = False):
     the same either way, so all replicas stay at the same place in the stream.
     """
     from . import philox
+    from .backend.fast import lookup
     start = gen._take(n)
     key = _replica_key(gen._seed, gen.replica) if per_replica else gen._seed
-    return philox.uint32_stream(bk.xp, key, start, n, bk.device)
+    fused = lookup(bk.xp, "philox_uint32")  # NumPy with numba: one loop, same bits
+    out = fused(key, start, n) if fused is not None else None
+    return out if out is not None else philox.uint32_stream(bk.xp, key, start, n, bk.device)
 
 
 def _shape(shape) -> tuple:

@@ -32,6 +32,8 @@ def numpy_losses():
     return losses
 
 
+@pytest.mark.heavy(reason="a 10-epoch training run; runs equal across backends: "
+                          "test_equivalence_run.py")
 def test_learns_and_matches_numpy(backend, numpy_losses):
     losses, model = alice.train(seed=0)
     assert len(losses) == 10 and all(math.isfinite(v) for v in losses)

@@ -141,7 +141,81 @@ def test_bare_torch_module_as_backend_uses_the_torch_backend():
     torch = pytest.importorskip("torch")
     import array_api_compat.torch as compat
     with pn.use_backend(torch) as bk:
-        assert bk is pn.backend._make("torch") is pn.backend._make(compat)
+        assert bk is pn.backend.resolve_backend("torch") is pn.backend.resolve_backend(compat)
         x = pn.tensor([[1.0, 2.0]], requires_grad=True)
         x.sum(axis=1, keepdims=True).mean().backward()  # the bare module has no astype etc.
         np.testing.assert_array_equal(pn.to_numpy(x.grad), [[1.0, 1.0]])
+
+
+def test_use_backend_in_one_thread_leaves_the_others_alone():
+    # the backend stack is per thread, as PyTorch's state: a thread inside
+    # use_backend("torch") must not change what another thread gets
+    pytest.importorskip("torch")
+    import threading
+    default = pn.get_backend()
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with pn.use_backend("torch") as bk:
+            seen["worker"] = pn.get_backend() is bk
+            inside.set()
+            release.wait(30)
+            seen["worker_after_wait"] = pn.get_backend() is bk and pn.tensor([1.0]).backend is bk
+
+    t = threading.Thread(target=worker)
+    t.start()
+    try:
+        assert inside.wait(30)
+        for _ in range(100):
+            assert pn.get_backend() is default
+            assert pn.tensor([1.0]).backend is default
+    finally:
+        release.set()
+        t.join(30)
+    assert seen == {"worker": True, "worker_after_wait": True}
+    assert pn.get_backend() is default
+
+
+def test_new_thread_starts_from_the_process_default():
+    import threading
+    before = pn.get_backend()
+    got = {}
+
+    def look(key):
+        got[key] = pn.get_backend()
+
+    try:
+        strict = pn.set_backend("array_api_strict")  # the process default, and this thread's
+        assert pn.get_backend() is strict
+        with pn.use_backend("numpy"):
+            t = threading.Thread(target=look, args=("inside",))
+            t.start()
+            t.join(30)
+        t = threading.Thread(target=look, args=("after",))
+        t.start()
+        t.join(30)
+    finally:
+        pn.set_backend(before)
+    # a new thread ignores the use_backend block of the thread that started it
+    assert got["inside"] is strict and got["after"] is strict
+
+
+def test_any_namespace_object_runs_through_the_generic_adapter():
+    # an Array API namespace portanet has no adapter for (here: a proxy of
+    # array_api_strict under another name) trains through the generic adapter
+    import types
+
+    import array_api_strict
+
+    ns = types.ModuleType("my_array_lib")
+    ns.__dict__.update({k: getattr(array_api_strict, k) for k in dir(array_api_strict)
+                        if not k.startswith("__")})
+    with pn.use_backend(ns) as bk:
+        assert bk.name == "my_array_lib" and bk.xp is ns
+        assert isinstance(bk.adapter, pn.backend.NamespaceAdapter)
+        w = pn.tensor([[1.0, 2.0]], requires_grad=True)
+        (w * w).sum().backward()
+        np.testing.assert_array_equal(pn.to_numpy(w.grad), [[2.0, 4.0]])
+        assert "backend='my_array_lib'" in repr(w)
+    assert pn.backend.resolve_backend(ns) is bk

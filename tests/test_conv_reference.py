@@ -42,6 +42,8 @@ def test_fixture_covers_every_function():
         assert any(key in kw for kw in combos), key
 
 
+@pytest.mark.heavy(reason="one XLA compile per op and shape of every case; conv/pool "
+                          "gradients on jax: test_conv_ops.py, test_jax.py")
 @pytest.mark.parametrize("cid", FCASES)
 def test_function_against_pytorch(backend, cid):
     c = REF[cid]

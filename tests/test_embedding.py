@@ -7,7 +7,7 @@ import pytest
 
 import portanet as pn
 import portanet.nn.functional as F
-from portanet import fast
+from portanet.backend import fast
 
 
 def test_repeated_indices_sum_gradients(backend):

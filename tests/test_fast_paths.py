@@ -1,24 +1,28 @@
-"""Every registered fast path in ``portanet.fast`` equals the generic Array API path."""
+"""Every registered fast path in ``portanet.backend.fast`` equals the generic Array API path."""
 import os
 
 import numpy as np
 import pytest
 
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 from portanet.kernels import OPTIM_RULES
-from portanet.ops.shape import index_add
+from portanet.ops.indexing import index_add
 
 
 def _registered(backend):
-    return sorted(fast._REGISTRY.get(id(backend.xp), {}))
+    return fast.registered(backend.xp)
 
 
 def test_known_fast_paths_are_registered(backend):
     numpy_paths = ["conv2d", "index_add", "optim.sgd", "relu_backward"]
-    if fast._importable("numba") and os.environ.get("PORTANET_NUMBA", "1") != "0":
-        numpy_paths += ["avg_pool2d", "max_pool2d", *OPTIM_RULES]
-    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add"], "cupy": ["index_add"]}
+    if fast.importable("numba") and os.environ.get("PORTANET_NUMBA", "1") != "0":
+        numpy_paths += ["avg_pool2d", "max_pool2d", "philox_uint32", *OPTIM_RULES]
+    cupy_paths = ["index_add"]
+    if os.environ.get("PORTANET_CUPY_KERNELS", "1") != "0":
+        cupy_paths += ["lstm_cell_backward", "lstm_cell_forward", "optim.adam", "optim.sgd"]
+    expected = {"numpy": sorted(set(numpy_paths)), "torch": ["index_add", "optim.adagrad", "optim.adam", "optim.sgd"],
+                "cupy": cupy_paths, "jax": ["index_add"]}
     assert _registered(backend) == expected.get(backend.name, [])
     with fast.disabled():
         assert fast.lookup(backend.xp, "index_add") is None

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 
 F = pn.nn.functional
 try:  # once numba is loaded the pool kernels take arrays of every size, small test ones too

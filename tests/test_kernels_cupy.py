@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 
 cupy = pytest.importorskip("cupy")
 try:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 try:  # once numba is loaded the kernels take arrays of every size, small test ones too
@@ -73,15 +73,16 @@ def _state(opt, ps):
 def spy(monkeypatch):
     """Counts, per fast-path name, the calls that returned True (handled the update)."""
     counts = {}
-    with pn.use_backend("numpy") as bk:  # makes sure NumPy's fast paths are registered
-        table = fast._REGISTRY[id(bk.xp)]
-    for name, fn in list(table.items()):
-        def wrapped(*a, _fn=fn, _name=name):
-            out = _fn(*a)
-            if out:
-                counts[_name] = counts.get(_name, 0) + 1
-            return out
-        monkeypatch.setitem(table, name, wrapped)
+    with pn.use_backend("numpy"):  # makes sure NumPy's fast paths are registered
+        pass
+    for table in fast._REGISTRY.values():   # every backend made so far (the test's too)
+        for name, fn in list(table.items()):
+            def wrapped(*a, _fn=fn, _name=name):
+                out = _fn(*a)
+                if out:
+                    counts[_name] = counts.get(_name, 0) + 1
+                return out
+            monkeypatch.setitem(table, name, wrapped)
     return counts
 
 
@@ -103,8 +104,10 @@ def _compare(spy, name, kwargs, dtype, backend_name):
             else:
                 assert st[k].dtype == ref[k].dtype, k
                 np.testing.assert_allclose(st[k], ref[k], rtol=rtol, atol=atol, err_msg=k)
-    # SGD has a NumPy path too (kernels/numpy_optim.py), used without numba
-    expect_fused = backend_name == "numpy" and (HAVE_NUMBA or name == "SGD")
+    # SGD has a NumPy path too (kernels/numpy_optim.py), used without numba; torch takes
+    # PyTorch's fused CPU kernels for SGD, Adam/AdamW and Adagrad (kernels/torch_optim.py)
+    expect_fused = ((backend_name == "numpy" and (HAVE_NUMBA or name == "SGD"))
+                    or (backend_name == "torch" and RULE[name] in ("sgd", "adam", "adagrad")))
     assert fused_calls == (3 * STEPS if expect_fused else 0)
 
 
@@ -187,7 +190,7 @@ import sys, json
 sys.modules["numba"] = None          # numba is not installed, as far as imports can tell
 import numpy as np
 import portanet as pn
-from portanet import fast
+from portanet.backend import fast
 assert fast.lookup(np, "optim.adam") is None and fast.lookup(np, "max_pool2d") is None
 pn.manual_seed(0)
 model = pn.nn.Sequential(pn.nn.Conv2d(1, 2, 3, padding=1), pn.nn.ReLU(), pn.nn.MaxPool2d(2),
@@ -231,9 +234,9 @@ opt = pn.optim.Adam([w])
 w.grad = pn.tensor(np.ones(1000, np.float32))
 opt.step()
 print("numba" in sys.modules)
-big = pn.tensor(np.zeros(pn.fast.NUMBA_MIN_SIZE, np.float32), requires_grad=True)
+big = pn.tensor(np.zeros(pn.backend.fast.NUMBA_MIN_SIZE, np.float32), requires_grad=True)
 opt.add_param_group({"params": [big]})
-big.grad = pn.tensor(np.ones(pn.fast.NUMBA_MIN_SIZE, np.float32))
+big.grad = pn.tensor(np.ones(pn.backend.fast.NUMBA_MIN_SIZE, np.float32))
 opt.step()
 print("numba" in sys.modules, "portanet.kernels.numba_optim" in sys.modules)
 """
@@ -248,6 +251,6 @@ def test_numba_is_imported_only_for_a_large_array():
 
 
 def test_a_kernel_module_that_fails_to_import_declines():
-    stand_in = fast._lazy("portanet.kernels.no_such_module", "adam")
+    stand_in = fast.lazy_kernel("portanet.kernels.no_such_module", "adam")
     big = np.zeros(fast.NUMBA_MIN_SIZE)
     assert stand_in(big, big, {}, {}) is None  # falsy: the generic rule runs

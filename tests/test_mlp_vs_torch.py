@@ -21,6 +21,8 @@ def _pair(rng):
     return tnet, net
 
 
+@pytest.mark.heavy(reason="training runs against PyTorch; layers and optimizers against "
+                          "PyTorch on jax: test_nn_reference.py, test_optim_reference.py")
 @pytest.mark.parametrize("loss_kw", [{}, {"label_smoothing": 0.1, "ignore_index": 2}])
 def test_sgd_steps_match_pytorch(backend, loss_kw):
     rng = np.random.default_rng(7)
@@ -47,6 +49,7 @@ def test_sgd_steps_match_pytorch(backend, loss_kw):
         np.testing.assert_allclose(pn.to_numpy(net.state_dict()[k]), v.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.heavy(reason="a training run against PyTorch")
 def test_float32_mlp_close_to_pytorch(backend):
     rng = np.random.default_rng(8)
     tnet, _ = _pair(rng)

@@ -84,6 +84,8 @@ def test_read_only_arrays_take_the_functional_path(case):
         np.testing.assert_allclose(traj[i], FIX[f"opt/{case}/traj/{i}"], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.skip_backends("jax", reason="JAX arrays are immutable: every update is a new array "
+                          "(the functional path, tested by the reference runs on jax)")
 def test_in_place_update_keeps_the_arrays(backend):
     # Writeable arrays are updated in place: the parameter and its state keep their identity.
     w = pn.tensor([1.0, -2.0, 3.0], requires_grad=True)

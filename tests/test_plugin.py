@@ -92,9 +92,9 @@ def test_unavailable_backend_is_a_usage_error(pytester):
 
 def test_unknown_backend_names_are_usage_errors(pytester):
     pytester.makepyfile(test_user="def test_one(backend):\n    pass\n")
-    result = pytester.runpytest("-p", "no:cacheprovider", "--portanet-backends=numpy,jax")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--portanet-backends=numpy,jaxx")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*unknown backend jax*known: numpy, cupy, torch, array_api_strict*"])
+    result.stderr.fnmatch_lines(["*unknown backend jaxx*known: numpy, cupy, torch, array_api_strict, jax*"])
 
 
 def test_marker_with_misspelt_backend_is_a_usage_error(pytester):
@@ -211,3 +211,26 @@ def test_an_unknown_device_is_a_usage_error(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider", "--portanet-backends=array_api_strict:device9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--portanet-backends: array_api_strict:device9:*"])
+
+
+def test_heavy_tests_are_skipped_where_every_op_compiles(pytester):
+    if "jax" not in pn.available_backends():
+        pytest.skip("needs jax, the backend that compiles every new operation")
+    pytester.makepyfile(test_user="""
+import pytest
+
+@pytest.mark.heavy(reason="a long table")
+def test_long(backend):
+    pass
+
+def test_short(backend):
+    pass
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rs", "-v", "--portanet-backends=numpy,jax")
+    assert _outcomes(result) == {"test_long[numpy]": "PASSED", "test_long[jax]": "SKIPPED",
+                                 "test_short[numpy]": "PASSED", "test_short[jax]": "PASSED"}
+    result.stdout.fnmatch_lines(["*heavy on jax (a long table): its library compiles every new "
+                                 "operation on first use; run with --portanet-heavy*"])
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v", "--portanet-backends=numpy,jax",
+                                "--portanet-heavy")
+    assert set(_outcomes(result).values()) == {"PASSED"} and len(_outcomes(result)) == 4

@@ -9,6 +9,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
+# every example is a new shape: on jax each is an XLA compile per op
+heavy = pytest.mark.heavy(reason="hypothesis: a new shape per example")
+
 # Small budgets (the suite runs in minutes on 2 cores); derandomized so CI is repeatable.
 PROPS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -48,6 +51,7 @@ BINARY = {
 
 
 @PROPS
+@heavy
 @given(data=st.data(), op=st.sampled_from(sorted(BINARY)), dtype=DTYPES,
        shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
 def test_binary_broadcasting_forward_and_gradient(backend, data, op, dtype, shapes):
@@ -68,6 +72,7 @@ def test_binary_broadcasting_forward_and_gradient(backend, data, op, dtype, shap
 
 
 @PROPS
+@heavy
 @given(data=st.data(), dtype=DTYPES,
        shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=4, max_side=4))
 def test_grad_of_sum_x_times_y_is_reduced_broadcast(backend, data, dtype, shapes):
@@ -84,6 +89,7 @@ def test_grad_of_sum_x_times_y_is_reduced_broadcast(backend, data, dtype, shapes
 
 
 @PROPS
+@heavy
 @given(data=st.data(), dtype=DTYPES, scalar=st.floats(-2.0, 2.0).filter(lambda v: abs(v) > 0.1),
        shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
 def test_python_scalars_keep_the_dtype(backend, data, dtype, scalar, shape):
@@ -108,6 +114,7 @@ UNARY = {
 
 
 @PROPS
+@heavy
 @given(data=st.data(), op=st.sampled_from(sorted(UNARY)), dtype=DTYPES,
        shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
 def test_unary_forward_and_gradient(backend, data, op, dtype, shape):
@@ -140,6 +147,7 @@ REDUCE = {"sum": (pn.sum, np.sum), "mean": (pn.mean, np.mean), "max": (_values(p
 
 
 @PROPS
+@heavy
 @given(data=st.data(), op=st.sampled_from(sorted(REDUCE)), dtype=DTYPES, sak=shape_and_axis())
 def test_reductions_forward_and_gradient(backend, data, op, dtype, sak):
     shape, axis, keepdims = sak

@@ -146,21 +146,21 @@ class Function:
         if n == 1:
             if first.requires_grad and GRAD_MODE.enabled:
                 fn.needs = _NEEDS_ONE
-                res = _wrap(fn.forward(bk.xp, first.array, **params), bk, True)
+                res = wrap(fn.forward(bk.xp, first.array, **params), bk, True)
                 prev = first._node
                 fn.inputs = inputs if prev is None or prev._nout != 1 else (prev,)
                 fn.epoch = MUTATIONS.count
                 res._node = fn
                 return res
             fn.needs = None
-            return _wrap(fn.forward(bk.xp, first.array, **params), bk, False)
+            return wrap(fn.forward(bk.xp, first.array, **params), bk, False)
         if n == 2:
             second = inputs[1]
             if second._bk is not bk:
                 _check_same_place(cls, first, second)
             if GRAD_MODE.enabled and (first.requires_grad or second.requires_grad):
                 fn.needs = (first.requires_grad, second.requires_grad)
-                res = _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, True)
+                res = wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, True)
                 a, b = first._node, second._node
                 fn.inputs = inputs if a is None and b is None else (
                     first if a is None or a._nout != 1 else a,
@@ -169,7 +169,7 @@ class Function:
                 res._node = fn
                 return res
             fn.needs = None
-            return _wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, False)
+            return wrap(fn.forward(bk.xp, first.array, second.array, **params), bk, False)
         if n == 3:  # Linear with a bias, the hot path of every MLP
             second, third = inputs[1], inputs[2]
             if second._bk is not bk or third._bk is not bk:
@@ -178,7 +178,7 @@ class Function:
             r1, r2, r3 = first.requires_grad, second.requires_grad, third.requires_grad
             if GRAD_MODE.enabled and (r1 or r2 or r3):
                 fn.needs = (r1, r2, r3)
-                res = _wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
+                res = wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
                             bk, True)
                 fn.inputs = (inputs if first._node is None and second._node is None
                              and third._node is None else _edges(inputs))
@@ -186,7 +186,7 @@ class Function:
                 res._node = fn
                 return res
             fn.needs = None
-            return _wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
+            return wrap(fn.forward(bk.xp, first.array, second.array, third.array, **params),
                          bk, False)
         for t in inputs[1:]:
             if t._bk is not bk:
@@ -198,13 +198,13 @@ class Function:
             record = False
         if record:
             fn.needs = needs
-            res = _wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, True)
+            res = wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, True)
             fn.inputs = _edges(inputs)
             fn.epoch = MUTATIONS.count
             res._node = fn
             return res
         fn.needs = None
-        return _wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, False)
+        return wrap(fn.forward(bk.xp, *[t.array for t in inputs], **params), bk, False)
 
     def name(self) -> str:
         """The node's name as PyTorch spells ``grad_fn.name()`` (``"LinearBackward"``)."""
@@ -267,7 +267,7 @@ def _apply_multi(cls, *inputs, **params):
     fn.needs = needs if record else None
     outs = fn.forward(bk.xp, *[t.array for t in inputs], **params)
     if not record:
-        return tuple([_wrap(o, bk, False) for o in outs])
+        return tuple([wrap(o, bk, False) for o in outs])
     fn.inputs = _edges(inputs)
     fn.epoch = MUTATIONS.count
     fn._nout = len(outs)
@@ -275,11 +275,11 @@ def _apply_multi(cls, *inputs, **params):
     for k, o in enumerate(outs):
         # integer outputs (indices) take no gradient and hang off no node, as in PyTorch
         if _is_float(bk.xp, o.dtype):
-            t = _wrap(o, bk, True)
+            t = wrap(o, bk, True)
             t._node = fn
             t._out = k
         else:
-            t = _wrap(o, bk, False)
+            t = wrap(o, bk, False)
         res.append(t)
     return tuple(res)
 
@@ -377,7 +377,7 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
                     _hooks.leaf_edge(t, ig, hooked, pending)
                 elif ig is not None and t.requires_grad:
                     if t.grad is None:
-                        t.grad = _wrap(ig, t._bk, False)
+                        t.grad = wrap(ig, t._bk, False)
                     else:
                         t.grad.array = t.grad.array + ig
                 continue
@@ -403,7 +403,7 @@ _NEEDS_ONE = (True,)
 _NO_GRADS = itertools.repeat(None)  # zip() with the inputs stops at the inputs
 _new = object.__new__
 
-from .tensor import _wrap  # noqa: E402  (cycle: Tensor uses Function for its operators)
+from .tensor import wrap  # noqa: E402  (cycle: Tensor uses Function for its operators)
 
 
 def inference_mode(mode=True):

@@ -200,7 +200,7 @@ def leaf_edge(t, g, remaining: dict, pending: dict) -> None:
 
 def _wrap(array, bk, requires_grad):
     # looked up at call time: tensor.py imports this module while it is being built
-    return _tensor._wrap(array, bk, requires_grad)
+    return _tensor.wrap(array, bk, requires_grad)
 
 
 from . import tensor as _tensor  # noqa: E402

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import Backend, BackendError, dtype_name, get_backend, resolve_dtype
+from ..backend import (Backend, BackendError, device_of, dtype_name, format_array, get_backend,
+                       is_host_array, resolve_backend, resolve_dtype)
 from . import function as _fn
 from . import hooks as _hooks
 from .version import bump as _bump
@@ -38,7 +39,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  backend: Any = None):
-        bk = get_backend() if backend is None else _as_backend(backend)
+        bk = get_backend() if backend is None else resolve_backend(backend)
         if isinstance(data, Tensor):
             if not data._bk.same_place(bk):
                 data = _convert_between(data, bk)
@@ -64,7 +65,7 @@ class Tensor:
         Example:
             >>> t = pn.Tensor.from_array(xp.ones(3), pn.get_backend())
         """
-        return _wrap(array, backend, requires_grad)
+        return wrap(array, backend, requires_grad)
 
     # ------------------------------------------------------------------ .data
     @property
@@ -76,7 +77,7 @@ class Tensor:
         Tensor (``m.data = other``) replaces this tensor's array.  The raw backend array is
         :attr:`array`.
         """
-        t = _wrap(self.array, self._bk, False)
+        t = wrap(self.array, self._bk, False)
         t._base = self
         return t
 
@@ -110,7 +111,7 @@ class Tensor:
                 if same:      # written through the view's memory, which the base shares
                     array = base.array
                 else:
-                    from ..backend import set_at
+                    from ..backend.inplace import set_at
                     array = set_at(base._bk.xp, base.array, index, array)
             t = base
 
@@ -132,8 +133,8 @@ class Tensor:
     @property
     def device(self):
         """Where the tensor lives, as PyTorch names it (``device(type='cpu')``, ``cuda:0``)."""
-        from ..devices import device_of
-        return device_of(self._bk)
+        from ..backend.devices import backend_device
+        return backend_device(self._bk)
 
     @property
     def backend(self) -> Backend:
@@ -180,7 +181,7 @@ class Tensor:
         def keep(g):
             t = ref()
             if t is not None:
-                t.grad = g if t.grad is None else _wrap(t.grad.array + g.array, t._bk, False)
+                t.grad = g if t.grad is None else wrap(t.grad.array + g.array, t._bk, False)
         _hooks.register_hook(self, keep)
 
     def numel(self) -> int:
@@ -222,8 +223,7 @@ class Tensor:
             if dev.type != "cpu":
                 raise TypeError(f"can't convert {dev} device type tensor to numpy. Use "
                                 "Tensor.cpu() to copy the tensor to host memory first.")
-        from ..backend import to_numpy
-        return to_numpy(self.array)
+        return self._bk.to_numpy(self.array)
 
     def tolist(self):
         """The data as (nested) Python numbers."""
@@ -232,7 +232,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
-        return _wrap(self.array, self._bk, False)
+        return wrap(self.array, self._bk, False)
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         if flag and not _is_float(self._bk.xp, self.array.dtype):
@@ -253,11 +253,11 @@ class Tensor:
         Example:
             >>> x = pn.randn(2, 3).to("cpu", pn.float64)
         """
-        from ..devices import parse_to
+        from ..backend.devices import parse_to
         bk, dtype, copy = parse_to("Tensor", args, kwargs)
         out = self
         if bk is not None and not bk.same_place(self._bk):
-            out = _wrap(_convert_between(self, bk), bk, False)
+            out = wrap(_convert_between(self, bk), bk, False)
             if self.requires_grad and out._node is None:
                 out.requires_grad = True
         if dtype is not None:
@@ -275,12 +275,11 @@ class Tensor:
     def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
         """This tensor on the GPU (CuPy, or torch on CUDA under the torch backend);
         raises ``RuntimeError: No CUDA GPUs are available`` without one."""
-        from ..devices import device as _device
+        from ..backend.devices import device as _device
         return self.to(_device("cuda") if device is None else _device(device))
 
-    def astype(self, dtype: Any) -> "Tensor":
-        from ..ops.elementwise import Cast
-        return Cast.apply(self, dtype=resolve_dtype(dtype, self._bk.xp))
+    # astype, the arithmetic operators and the other math methods are registered by their
+    # op families in portanet/ops (so autograd never imports ops)
 
     def type(self, dtype: Any = None, non_blocking: bool = False):
         """Cast to ``dtype``; with no argument, PyTorch's type string (``"torch.FloatTensor"``
@@ -366,13 +365,13 @@ class Tensor:
         self.grad = None
 
     def __repr__(self) -> str:
-        from ..backend import format_array
         body = format_array(self.array, prefix="tensor(")
         extra = ""
         if self.array.dtype != self._bk.float_dtype and _is_float(self._bk.xp, self.array.dtype):
             extra += f", dtype={dtype_name(self.array.dtype)}"
-        if self._bk.name != "numpy":
-            extra += f", backend={self._bk.name!r}"
+        shown = self._bk.repr_name
+        if shown is not None:
+            extra += f", backend={shown!r}"
         if self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -403,8 +402,9 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
-def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
-    """Fast internal constructor: no checks, no conversion (public form: ``Tensor.from_array``)."""
+def wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
+    """Fast internal constructor: no checks, no conversion (the tape's and the data loaders'
+    hot path; elsewhere use its method form ``Tensor.from_array``)."""
     t = _new(Tensor)
     t.array = array
     t._bk = bk
@@ -417,21 +417,9 @@ def _wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
 
 
 _new = object.__new__
-Tensor._wrap = staticmethod(_wrap)
-
 
 def _is_float(xp, dtype) -> bool:
     return dtype == xp.float32 or dtype == xp.float64 or dtype == getattr(xp, "float16", None)
-
-
-def _device_of(data):
-    import array_api_compat
-    return array_api_compat.device(data)
-
-
-def _as_backend(backend: Any, device: Any = None) -> Backend:
-    from ..backend import _make
-    return _make(backend, device)
 
 
 def _to_backend_array(data: Any, bk: Backend, dtype: Any):
@@ -452,30 +440,17 @@ def _convert_input(data: Any, bk: Backend, dtype: Any):
     if (isinstance(data, float) and not hasattr(data, "dtype")) or (
             isinstance(data, (list, tuple)) and _has_float(data)):
         return bk.asarray(data, bk.float_dtype)
-    arr = data
-    mod = type(data).__module__
-    if not hasattr(data, "shape") or mod.startswith("numpy") and bk.name != "numpy":
-        arr = bk.asarray(data)
-    elif not _same_library(data, bk):
-        raise BackendError(
-            f"pn.tensor got an array of another backend ({type(data).__module__}) while the "
-            f"current backend is {bk!r}; convert it with pn.to_numpy(x) first")
-    elif bk.device is not None and _device_of(data) != bk.device:
-        arr = xp.asarray(data, device=bk.device)
-    elif mod == "numpy":
-        arr = xp.asarray(data)
-    return arr
-
-
-def _same_library(data, bk: Backend) -> bool:
-    try:
-        import array_api_compat
-        return array_api_compat.array_namespace(data) is bk.xp or (
-            bk.name == "numpy" and type(data).__module__ == "numpy") or (
-            bk.name == "torch" and array_api_compat.is_torch_array(data)) or (
-            bk.name == "cupy" and array_api_compat.is_cupy_array(data))
-    except TypeError:
-        return False
+    if not hasattr(data, "shape"):
+        return bk.asarray(data)
+    if bk.owns(data):
+        if bk.device is not None and device_of(data) != bk.device:
+            return xp.asarray(data, device=bk.device)
+        return bk.adopt(data)
+    if is_host_array(data):  # host NumPy data travels to any backend
+        return bk.asarray(data)
+    raise BackendError(
+        f"pn.tensor got an array of another backend ({type(data).__module__}) while the "
+        f"current backend is {bk!r}; convert it with pn.to_numpy(x) first")
 
 
 def _has_float(seq) -> bool:
@@ -489,8 +464,7 @@ def _has_float(seq) -> bool:
 
 def _convert_between(t: Tensor, bk: Backend):
     """Copy a tensor's data to another backend/device through host memory."""
-    from ..backend import to_numpy
-    return bk.asarray(to_numpy(t.array))
+    return bk.asarray(t._bk.to_numpy(t.array))
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: Any = None) -> Tensor:
@@ -514,6 +488,6 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None:
-        return _wrap(like._bk.asarray(x, like.array.dtype if isinstance(x, (int, float)) else None),
+        return wrap(like._bk.asarray(x, like.array.dtype if isinstance(x, (int, float)) else None),
                      like._bk, False)
     return tensor(x)

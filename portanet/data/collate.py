@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import Tensor, wrap
 from ..backend import get_backend, to_numpy
 from .worker import HostTensor, from_host
 
@@ -30,7 +30,7 @@ def _host(x: Any) -> np.ndarray:
 
 def _to_tensor(host: Any, bk) -> Tensor:
     # a fresh host array from fancy indexing: hand it over without a second copy
-    return _wrap(bk.asarray(_host(host)), bk, False)
+    return wrap(bk.asarray(_host(host)), bk, False)
 
 
 def stack(samples: list) -> Any:

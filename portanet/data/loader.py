@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import random as _random
-from .._staging import stager
+from ..staging import stager
 from ..backend import get_backend
 from .collate import default_collate, fetch, finish
 from .dataset import Dataset

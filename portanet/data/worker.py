@@ -113,9 +113,9 @@ def to_host(obj: Any) -> Any:
 
 def from_host(obj: Any, bk) -> Any:
     """The inverse of :func:`to_host` in the main process: HostTensors become Tensors on ``bk``."""
-    from ..autograd.tensor import _wrap
+    from ..autograd.tensor import wrap
     if isinstance(obj, HostTensor):
-        return _wrap(bk.asarray(obj.array), bk, obj.requires_grad)
+        return wrap(bk.asarray(obj.array), bk, obj.requires_grad)
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
         return type(obj)(*(from_host(o, bk) for o in obj))
     if isinstance(obj, (tuple, list)):

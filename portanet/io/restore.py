@@ -7,7 +7,7 @@ returns ``commit``, a function that applies the state and cannot fail.
 :func:`restore_all` prepares every part first and commits only when all agreed.
 
 Objects from elsewhere (a user's callback or loader) have only ``load_state_dict``, and
-so, in effect, do subclasses that override it (:func:`portanet._staging.stager`):
+so, in effect, do subclasses that override it (:func:`portanet.staging.stager`):
 they are loaded after the checks of the others, with a snapshot of their
 ``state_dict()`` taken before, and put back from it if a later one refuses.
 
@@ -17,7 +17,7 @@ Example:
 """
 from __future__ import annotations
 
-from .._staging import stager
+from ..staging import stager
 
 __all__ = ["restore_all"]
 

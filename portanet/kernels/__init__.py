@@ -1,4 +1,4 @@
-"""Backend-specific kernels behind portanet's fast-path registry (``portanet.fast``).
+"""Backend-specific kernels behind portanet's fast-path registry (``portanet.backend.fast``).
 
 Each module here names an array library (and numba) directly, which core code never
 does; the ops and optimizers reach them only through ``fast.lookup(xp, name)`` and keep
@@ -7,6 +7,7 @@ equal to the generic path by ``tests/test_kernels_*.py``.
 
 * :mod:`.numba_optim`: one fused loop per optimizer update (all options), numba.
 * :mod:`.numba_pool`: max and average pooling, one pass each way, numba.
+* :mod:`.numba_philox`: the Philox random stream in one loop, numba.
 * :mod:`.numpy_conv`: stride-1 convolution as shifted-row GEMMs, NumPy.
 * :mod:`.numpy_optim`: SGD with in-place NumPy calls (small arrays, or no numba).
 

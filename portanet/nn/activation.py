@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import ops
-from .losses import log_sigmoid
+from ..ops.activations import log_sigmoid
 from .module import Module
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus",

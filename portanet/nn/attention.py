@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..autograd.tensor import Tensor
-from ..ops.attention import _additive, attention_with_weights
+from ..ops.attention import additive_mask, attention_with_weights
 from . import init
 from .layers import Linear, check_float_input, empty_parameter
 from .module import Module
@@ -204,7 +204,7 @@ class MultiheadAttention(Module):
         if attn_mask is not None:
             if not isinstance(attn_mask, Tensor):
                 raise TypeError(f"{lab}: attn_mask must be a pn.Tensor, got {type(attn_mask).__name__}")
-            m = _additive(attn_mask, like, true_means="masked", who=lab)
+            m = additive_mask(attn_mask, like, true_means="masked", who=lab)
             if m.ndim == 2:
                 if m.shape != (L, S):
                     raise ValueError(f"{lab}: The shape of the 2D attn_mask is {m.shape}, but should "
@@ -227,7 +227,7 @@ class MultiheadAttention(Module):
             if key_padding_mask.shape != want:
                 raise ValueError(f"{lab}: expecting key_padding_mask shape of {want}, but got "
                                  f"{key_padding_mask.shape}")
-            kpm = _additive(key_padding_mask, like, true_means="masked", who=lab)
+            kpm = additive_mask(key_padding_mask, like, true_means="masked", who=lab)
             kpm = ops.reshape(kpm, (N, 1, 1, S))
             mask = kpm if mask is None else mask + kpm
         return mask

@@ -1,4 +1,4 @@
-"""Convolution layers (``Conv1d``, ``Conv2d``, ``ConvTranspose2d``) and their functions.
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose2d`` (functions: ``ops/conv.py``).
 
 PyTorch's names, arguments, defaults, weight shapes and initialization.  Departures:
 inputs must be batched (PyTorch also accepts an unbatched ``(C, H, W)``; here that is
@@ -14,139 +14,14 @@ from __future__ import annotations
 
 import math
 
-from .. import ops
 from ..autograd.tensor import Tensor
-from ..ops import conv as C
+from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose2d
+from ..ops.util import ntuple
 from . import init
 from .layers import check_float_input, empty_parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d", "conv1d", "conv2d", "conv_transpose2d"]
-
-
-def _tuple(v, n: int, name: str) -> tuple:
-    t = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
-    if len(t) != n:
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v!r}")
-    return t
-
-
-def _pads(padding, kernel, dilation, stride, who) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) for int/tuple padding or ``"same"``/``"valid"``."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return (0, 0, 0, 0)
-        if padding != "same":
-            raise ValueError(f"{who}: padding must be 'same', 'valid' or ints, got {padding!r}")
-        if any(s != 1 for s in stride):
-            raise ValueError(f"{who}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride})")
-        out = []
-        for k, d in zip(kernel, dilation):
-            total = d * (k - 1)  # PyTorch puts the odd extra pixel at the end
-            out += [total // 2, total - total // 2]
-        return tuple(out)
-    ph, pw = _tuple(padding, 2, "padding")
-    return (ph, ph, pw, pw)
-
-
-def _conv2d(x, weight, bias, stride, padding, dilation, groups, who, nd=2):
-    """Check shapes (errors name ``who`` and the shapes), then run the fused primitive."""
-    wshape = weight.shape
-    names = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who} expected a pn.Tensor input, got {type(x).__name__}")
-    if x.ndim != nd + 2:
-        raise ValueError(f"{who} expected a {nd + 2}-D input {names}, got a {x.ndim}-D input "
-                         f"of shape {x.shape}" + (" (add a batch axis: x[None])"
-                                                  if x.ndim == nd + 1 else ""))
-    if x.shape[1] != wshape[1] * groups:
-        raise ValueError(f"{who} expected input with {wshape[1] * groups} channels, got shape "
-                         f"{x.shape} (weight of shape {wshape}, groups={groups})")
-    if nd == 1:
-        x = ops.reshape(x, (x.shape[0], x.shape[1], 1, x.shape[2]))
-        weight = ops.reshape(weight, (wshape[0], wshape[1], 1, wshape[2]))
-    kernel = tuple(weight.shape[2:])
-    pads = _pads(padding, kernel, dilation, stride, who)
-    for ax, (k, d, p0, p1) in enumerate(zip(kernel, dilation, pads[::2], pads[1::2])):
-        if d * (k - 1) + 1 > x.shape[2 + ax] + p0 + p1:
-            shape = x.shape if nd == 2 else (x.shape[0], x.shape[1], x.shape[3])
-            pad = padding if isinstance(padding, str) or nd == 2 else padding[1:]
-            raise ValueError(
-                f"{who}: kernel size {tuple(wshape[2:])} (dilation {dilation[-nd:]}) is larger than "
-                f"the padded input: input shape {shape}, padding {pad!r}")
-    args = (x, weight) if bias is None else (x, weight, bias)
-    y = C.Conv2d.apply(*args, stride=stride, pads=pads, dilation=dilation, groups=groups)
-    if nd == 1:
-        y = ops.reshape(y, (y.shape[0], y.shape[1], y.shape[3]))
-    return y
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution (cross-correlation) of ``(N, C, H, W)`` with ``(O, C/groups, KH, KW)``.
-
-    Args:
-        padding: int, pair, ``"valid"`` (none) or ``"same"`` (output size = input size,
-            stride 1 only).
-
-    Example:
-        >>> F.conv2d(pn.ones(1, 1, 4, 4), pn.ones(2, 1, 3, 3), padding=1).shape
-        (1, 2, 4, 4)
-    """
-    return _conv2d(input, weight, bias, _tuple(stride, 2, "stride"), padding,
-                   _tuple(dilation, 2, "dilation"), groups, "conv2d")
-
-
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D convolution of ``(N, C, L)`` with ``(O, C/groups, K)`` (runs as a 2-D one of height 1).
-
-    Example:
-        >>> F.conv1d(pn.ones(1, 2, 10), pn.ones(4, 2, 3)).shape
-        (1, 4, 8)
-    """
-    pad = padding if isinstance(padding, str) else (0, _tuple(padding, 1, "padding")[0])
-    return _conv2d(input, weight, bias, (1,) + _tuple(stride, 1, "stride"), pad,
-                   (1,) + _tuple(dilation, 1, "dilation"), groups, "conv1d", nd=1)
-
-
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
-    """Transposed 2-D convolution; weight ``(C_in, C_out/groups, KH, KW)``.
-
-    Output size ``(H-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1``.
-
-    Example:
-        >>> F.conv_transpose2d(pn.ones(1, 4, 5, 5), pn.ones(4, 2, 3, 3), stride=2).shape
-        (1, 2, 11, 11)
-    """
-    return _conv_transpose2d(input, weight, bias, _tuple(stride, 2, "stride"),
-                             _tuple(padding, 2, "padding"), _tuple(output_padding, 2, "output_padding"),
-                             groups, _tuple(dilation, 2, "dilation"), "conv_transpose2d")
-
-
-def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation, who):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who} expected a pn.Tensor input, got {type(x).__name__}")
-    if x.ndim != 4:
-        raise ValueError(f"{who} expected a 4-D input (N, C, H, W), got a {x.ndim}-D input of "
-                         f"shape {x.shape}")
-    if x.shape[1] != weight.shape[0]:
-        raise ValueError(f"{who} expected input with {weight.shape[0]} channels, got shape "
-                         f"{x.shape} (weight of shape {weight.shape})")
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= max(s, d):
-            raise ValueError(f"{who}: output_padding {output_padding} must be smaller than "
-                             f"stride {stride} or dilation {dilation}")
-    for ax in range(2):
-        k = weight.shape[2 + ax]
-        size = (x.shape[2 + ax] - 1) * stride[ax] - 2 * padding[ax] + dilation[ax] * (k - 1) \
-            + output_padding[ax] + 1
-        if size <= 0:
-            raise ValueError(f"{who}: padding {padding} leaves no output for input shape {x.shape} "
-                             f"and weight shape {weight.shape}")
-    args = (x, weight) if bias is None else (x, weight, bias)
-    return C.ConvTranspose2d.apply(*args, stride=stride, padding=padding,
-                                   output_padding=output_padding, dilation=dilation, groups=groups)
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 
 class _ConvNd(Module):
@@ -159,14 +34,14 @@ class _ConvNd(Module):
         if padding_mode != "zeros":
             raise ValueError(f"padding_mode={padding_mode!r} is not supported (only 'zeros')")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, nd, "kernel_size")
-        self.stride = _tuple(stride, nd, "stride")
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, nd, "padding")
-        self.dilation = _tuple(dilation, nd, "dilation")
-        self.output_padding = _tuple(output_padding, nd, "output_padding")
+        self.kernel_size = ntuple(kernel_size, nd, "kernel_size")
+        self.stride = ntuple(stride, nd, "stride")
+        self.padding = padding if isinstance(padding, str) else ntuple(padding, nd, "padding")
+        self.dilation = ntuple(dilation, nd, "dilation")
+        self.output_padding = ntuple(output_padding, nd, "output_padding")
         self.padding_mode, self.transposed = padding_mode, transposed
         if isinstance(padding, str):  # fail at construction, as PyTorch does
-            _pads(padding, self.kernel_size, self.dilation, self.stride, type(self).__name__)
+            conv_padding(padding, self.kernel_size, self.dilation, self.stride, type(self).__name__)
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = empty_parameter(shape, dtype)
@@ -227,8 +102,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
-        return _conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                       self.groups, self._label())
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups, _who=self._label())
 
 
 class Conv1d(_ConvNd):
@@ -248,9 +123,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
-        pad = self.padding if isinstance(self.padding, str) else (0,) + self.padding
-        return _conv2d(x, self.weight, self.bias, (1,) + self.stride, pad, (1,) + self.dilation,
-                       self.groups, self._label(), nd=1)
+        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups, _who=self._label())
 
 
 class ConvTranspose2d(_ConvNd):
@@ -277,5 +151,5 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
-        return _conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                 self.output_padding, self.groups, self.dilation, self._label())
+        return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation, _who=self._label())

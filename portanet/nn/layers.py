@@ -36,13 +36,6 @@ def check_float_input(layer: Module, x, like: Tensor) -> None:
         raise TypeError(f"{layer._label()} expected input of dtype {want}, got {got}{hint}")
 
 
-def _label(self) -> str:
-    return f"{type(self).__name__}({self.extra_repr()})"
-
-
-Module._label = _label
-
-
 class Linear(Module):
     """``y = x @ weight.T + bias``.
 

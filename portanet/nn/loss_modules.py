@@ -1,7 +1,7 @@
 """Loss functions as Modules (``pn.nn.CrossEntropyLoss()`` ...), PyTorch's arguments."""
 from __future__ import annotations
 
-from . import losses as F
+from ..ops import losses as F
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",

@@ -5,8 +5,8 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from ..autograd.hooks import RemovableHandle
-from ..autograd.tensor import Tensor, _as_backend
-from ..backend import dtype_name, to_numpy
+from ..autograd.tensor import Tensor
+from ..backend import dtype_name, resolve_backend, to_numpy
 from .parameter import Parameter, is_lazy
 
 __all__ = ["Module", "StateDictError"]
@@ -243,7 +243,7 @@ class Module:
         Example:
             >>> model.to("torch")                     # Adam's moments follow at opt.step()
         """
-        from ..devices import parse_to
+        from ..backend.devices import parse_to
         target, dtype, _ = parse_to("Module", args, kwargs)
         for t in list(self.parameters()) + list(self.buffers()):
             if is_lazy(t):   # a lazy module before its first call: keep the target for later
@@ -362,6 +362,13 @@ class Module:
     # ------------------------------------------------------------------- repr
     def extra_repr(self) -> str:
         return ""
+
+    def _label(self) -> str:
+        """How error messages name this layer: ``Conv2d(1, 8, kernel_size=(3, 3), ...)``.
+
+        For subclasses and the layer helpers (``check_float_input``); not PyTorch API.
+        """
+        return f"{type(self).__name__}({self.extra_repr()})"
 
     def __repr__(self) -> str:
         lines = []

@@ -18,10 +18,10 @@ import warnings
 
 from .. import ops
 from ..autograd.tensor import Tensor
-from ..ops import shape as S
+from ..ops.indexing import Take
 from ..ops.rnn import rnn_layer
 from . import init
-from .dropout import dropout as _dropout
+from ..ops.dropout import dropout as _dropout
 from .layers import check_float_input, empty_parameter
 from .module import Module
 from .utils.rnn import PackedSequence
@@ -261,7 +261,7 @@ def _batch_take(h: Tensor, index: Tensor) -> Tensor:
     L, B = h.shape[:2]
     xp = h._bk.xp
     idx = xp.arange(L, dtype=index.array.dtype, device=h._bk.device)[:, None] * B + index.array[None, :]
-    return S.Take.apply(h, idx=idx, lead=2, out_shape=h.shape)
+    return Take.apply(h, idx=idx, lead=2, out_shape=h.shape)
 
 
 class RNN(RNNBase):

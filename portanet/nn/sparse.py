@@ -12,44 +12,13 @@ Example:
 from __future__ import annotations
 
 from ..autograd.tensor import Tensor
-from ..backend import dtype_name
-from ..ops.embedding import Embedding as _EmbeddingFn
+from ..backend.inplace import set_at
+from ..ops.embedding import embedding
 from . import init
 from .layers import empty_parameter
 from .module import Module
 
-__all__ = ["Embedding", "embedding"]
-
-
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
-              _who: str = "embedding") -> Tensor:
-    """Rows of ``weight`` ``(num, dim)`` picked by the integer tensor ``input`` (any shape).
-
-    Raises:
-        IndexError: an index outside ``[0, num)`` (the message names the range and shapes).
-
-    Example:
-        >>> F.embedding(pn.tensor([0, 2]), pn.eye(3)).tolist()
-        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-    """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{_who} expected a pn.Tensor of indices, got {type(input).__name__}")
-    if not dtype_name(input.dtype).startswith(("int", "uint")):
-        raise TypeError(f"{_who} expected integer indices, got dtype {dtype_name(input.dtype)} "
-                        f"(input shape {input.shape})")
-    num = weight.shape[0]
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += num
-    xp = input._bk.xp
-    if input.numel():
-        # one reduction each (a sync on GPU, as PyTorch's own bounds check is)
-        lo, hi = int(xp.min(input.array)), int(xp.max(input.array))
-        if lo < 0 or hi >= num:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"{_who}: index {bad} is out of range for {num} embeddings "
-                             f"(valid 0..{num - 1}); input shape {input.shape}, weight shape "
-                             f"{weight.shape}")
-    return _EmbeddingFn.apply(weight, idx=input.array, padding_idx=padding_idx)
+__all__ = ["Embedding"]
 
 
 class Embedding(Module):
@@ -81,7 +50,9 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.array[self.padding_idx, :] = 0.0
+            w = self.weight
+            row = (self.padding_idx, slice(None))
+            w._set_inplace(set_at(w._bk.xp, w.array, row, 0.0), "Embedding.reset_parameters")
 
     def forward(self, x: Tensor) -> Tensor:
         return embedding(x, self.weight, self.padding_idx, _who=self._label())

@@ -4,8 +4,13 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
-from ..fast import lookup
+from ..autograd.tensor import Tensor
+from ..backend.fast import lookup
 from .special import erf
+from .util import register_methods
+
+__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus",
+           "log_sigmoid"]
 
 
 class Sigmoid(Function):
@@ -124,3 +129,49 @@ class LogSigmoid(Function):
         e = self.e
         s_neg = xp.where(self.a >= 0, e / (1 + e), 1 / (1 + e))
         return (g * s_neg,)
+
+
+# ------------------------------------------------------------------ functions
+def sigmoid(a: Tensor) -> Tensor:
+    """Logistic sigmoid ``1 / (1 + exp(-a))``."""
+    return Sigmoid.apply(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    return Tanh.apply(a)
+
+
+def relu(a: Tensor) -> Tensor:
+    """``max(a, 0)``; gradient 0 at 0."""
+    return ReLU.apply(a)
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU.apply(a, slope=negative_slope)
+
+
+def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    return ELU.apply(a, alpha=alpha)
+
+
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    """GELU: exact erf form by default, ``approximate="tanh"`` as in PyTorch."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(a, approximate=approximate)
+
+
+def silu(a: Tensor) -> Tensor:
+    return SiLU.apply(a)
+
+
+def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return Softplus.apply(a, beta=beta, threshold=threshold)
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    """``log(sigmoid(x))`` computed without overflow."""
+    return LogSigmoid.apply(x)
+
+
+register_methods(sigmoid, tanh, relu)

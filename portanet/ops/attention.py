@@ -16,7 +16,8 @@ import math
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._util import unbroadcast
+from .shape import broadcast_to, reshape, unsqueeze
+from .util import unbroadcast
 
 __all__ = ["Attention", "scaled_dot_product_attention", "attention_with_weights"]
 
@@ -68,7 +69,7 @@ class Attention(Function):
         return out
 
 
-def _additive(mask, like: Tensor, *, true_means: str, who: str):
+def additive_mask(mask, like: Tensor, *, true_means: str, who: str):
     """A boolean or float mask as an additive float Tensor of ``like``'s dtype."""
     if mask is None:
         return None
@@ -168,7 +169,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
                              f"the key/value heads ({hk}, {value.shape[-3]})")
         key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
     L, S = query.shape[-2], key.shape[-2]
-    mask = _additive(attn_mask, query, true_means="allowed", who=who)
+    mask = additive_mask(attn_mask, query, true_means="allowed", who=who)
     if is_causal:
         if mask is not None:
             raise ValueError(f"{who}: Explicit attn_mask should not be set when is_causal=True")
@@ -182,8 +183,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
 
 
 def _repeat_heads(t: Tensor, r: int) -> Tensor:
-    from . import api
     shp = t.shape
-    x = api.unsqueeze(t, -3)  # (..., Hk, 1, S, E)
-    x = api.broadcast_to(x, shp[:-2] + (r,) + shp[-2:])
-    return api.reshape(x, shp[:-3] + (shp[-3] * r,) + shp[-2:])
+    x = unsqueeze(t, -3)  # (..., Hk, 1, S, E)
+    x = broadcast_to(x, shp[:-2] + (r,) + shp[-2:])
+    return reshape(x, shp[:-3] + (shp[-3] * r,) + shp[-2:])

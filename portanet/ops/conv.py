@@ -13,59 +13,13 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..fast import lookup
-from .shape import _device
+from ..autograd.tensor import Tensor
+from ..backend.fast import lookup
+from .im2col import col2im, im2col, pad_channel_first
+from .shape import reshape
+from .util import ntuple
 
-
-def _span(k: int, d: int, s: int, out: int) -> list[tuple[int, int]]:
-    """(start, stop) of the strided slice for each kernel offset along one axis."""
-    return [(i * d, i * d + s * (out - 1) + 1) for i in range(k)]
-
-
-def im2col(xp, xc, kernel, stride, dilation, out_hw):
-    """Windows of a channel-first padded array ``xc`` ``(C, N, Hp, Wp)``.
-
-    Returns ``(C, KH*KW, N, OH, OW)``: slice ``k = i*KW + j`` holds the input pixels
-    that kernel offset ``(i, j)`` meets at every output position.
-    """
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
-    rows, cols = _span(kh, dh, sh, oh), _span(kw, dw, sw, ow)
-    return xp.stack([xc[:, :, r0:r1:sh, c0:c1:sw] for r0, r1 in rows for c0, c1 in cols], axis=1)
-
-
-def col2im(xp, cols, shape, kernel, stride, dilation):
-    """Adjoint of :func:`im2col`: add slice ``k`` of ``cols`` back at kernel offset ``k``.
-
-    ``cols`` is ``(C, KH*KW, N, OH, OW)``; returns zeros of ``shape`` ``(C, N, Hp, Wp)``
-    with every window accumulated (overlapping windows sum, as the chain rule needs).
-    """
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    oh, ow = cols.shape[3], cols.shape[4]
-    out = xp.zeros(shape, dtype=cols.dtype, device=_device(cols))
-    rows, cs = _span(kh, dh, sh, oh), _span(kw, dw, sw, ow)
-    # windows that cannot overlap are written, not added (saves a read per element)
-    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-    k = 0
-    for r0, r1 in rows:
-        for c0, c1 in cs:
-            if disjoint:
-                out[:, :, r0:r1:sh, c0:c1:sw] = cols[:, k, ...]
-            else:
-                out[:, :, r0:r1:sh, c0:c1:sw] += cols[:, k, ...]
-            k += 1
-    return out
-
-
-def pad_channel_first(xp, x, pads, value=0.0):
-    """``x`` ``(N, C, H, W)`` as channel-first ``(C, N, H+pt+pb, W+pl+pr)`` filled with ``value``."""
-    xc = xp.permute_dims(x, (1, 0, 2, 3))
-    pt, pb, pl, pr = pads
-    if not (pt or pb or pl or pr):
-        return xc
-    c, n, h, w = xc.shape
-    out = xp.full((c, n, h + pt + pb, w + pl + pr), value, dtype=x.dtype, device=_device(x))
-    out[:, :, pt:pt + h, pl:pl + w] = xc
-    return out
+__all__ = ["conv1d", "conv2d", "conv_transpose2d", "conv_padding"]
 
 
 def _gmm(xp, a, b):
@@ -168,3 +122,128 @@ class ConvTranspose2d(Function):
         if len(self.needs) > 2 and self.needs[2]:
             gb = xp.sum(g, axis=(0, 2, 3))
         return (gx, gw, gb) if len(self.needs) > 2 else (gx, gw)
+
+
+# ------------------------------------------------------------------ functions
+def conv_padding(padding, kernel, dilation, stride, who) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) for int/tuple ``padding`` or ``"same"``/``"valid"``.
+
+    Raises:
+        ValueError: naming ``who`` for an unknown string or ``"same"`` with a stride.
+    """
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(f"{who}: padding must be 'same', 'valid' or ints, got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{who}: padding='same' is not supported for strided convolutions "
+                             f"(stride={stride})")
+        out = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)  # PyTorch puts the odd extra pixel at the end
+            out += [total // 2, total - total // 2]
+        return tuple(out)
+    ph, pw = ntuple(padding, 2, "padding")
+    return (ph, ph, pw, pw)
+
+
+def _conv2d(x, weight, bias, stride, padding, dilation, groups, who, nd=2):
+    """Check shapes (errors name ``who`` and the shapes), then run the fused primitive."""
+    wshape = weight.shape
+    names = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who} expected a pn.Tensor input, got {type(x).__name__}")
+    if x.ndim != nd + 2:
+        raise ValueError(f"{who} expected a {nd + 2}-D input {names}, got a {x.ndim}-D input "
+                         f"of shape {x.shape}" + (" (add a batch axis: x[None])"
+                                                  if x.ndim == nd + 1 else ""))
+    if x.shape[1] != wshape[1] * groups:
+        raise ValueError(f"{who} expected input with {wshape[1] * groups} channels, got shape "
+                         f"{x.shape} (weight of shape {wshape}, groups={groups})")
+    if nd == 1:
+        x = reshape(x, (x.shape[0], x.shape[1], 1, x.shape[2]))
+        weight = reshape(weight, (wshape[0], wshape[1], 1, wshape[2]))
+    kernel = tuple(weight.shape[2:])
+    pads = conv_padding(padding, kernel, dilation, stride, who)
+    for ax, (k, d, p0, p1) in enumerate(zip(kernel, dilation, pads[::2], pads[1::2])):
+        if d * (k - 1) + 1 > x.shape[2 + ax] + p0 + p1:
+            shape = x.shape if nd == 2 else (x.shape[0], x.shape[1], x.shape[3])
+            pad = padding if isinstance(padding, str) or nd == 2 else padding[1:]
+            raise ValueError(
+                f"{who}: kernel size {tuple(wshape[2:])} (dilation {dilation[-nd:]}) is larger than "
+                f"the padded input: input shape {shape}, padding {pad!r}")
+    args = (x, weight) if bias is None else (x, weight, bias)
+    y = Conv2d.apply(*args, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    if nd == 1:
+        y = reshape(y, (y.shape[0], y.shape[1], y.shape[3]))
+    return y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+           _who="conv2d"):
+    """2-D convolution (cross-correlation) of ``(N, C, H, W)`` with ``(O, C/groups, KH, KW)``.
+
+    Args:
+        padding: int, pair, ``"valid"`` (none) or ``"same"`` (output size = input size,
+            stride 1 only).
+
+    Example:
+        >>> F.conv2d(pn.ones(1, 1, 4, 4), pn.ones(2, 1, 3, 3), padding=1).shape
+        (1, 2, 4, 4)
+    """
+    return _conv2d(input, weight, bias, ntuple(stride, 2, "stride"), padding,
+                   ntuple(dilation, 2, "dilation"), groups, _who)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+           _who="conv1d"):
+    """1-D convolution of ``(N, C, L)`` with ``(O, C/groups, K)`` (runs as a 2-D one of height 1).
+
+    Example:
+        >>> F.conv1d(pn.ones(1, 2, 10), pn.ones(4, 2, 3)).shape
+        (1, 4, 8)
+    """
+    pad = padding if isinstance(padding, str) else (0, ntuple(padding, 1, "padding")[0])
+    return _conv2d(input, weight, bias, (1,) + ntuple(stride, 1, "stride"), pad,
+                   (1,) + ntuple(dilation, 1, "dilation"), groups, _who, nd=1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1, _who="conv_transpose2d"):
+    """Transposed 2-D convolution; weight ``(C_in, C_out/groups, KH, KW)``.
+
+    Output size ``(H-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1``.
+
+    Example:
+        >>> F.conv_transpose2d(pn.ones(1, 4, 5, 5), pn.ones(4, 2, 3, 3), stride=2).shape
+        (1, 2, 11, 11)
+    """
+    return _conv_transpose2d(input, weight, bias, ntuple(stride, 2, "stride"),
+                             ntuple(padding, 2, "padding"), ntuple(output_padding, 2, "output_padding"),
+                             groups, ntuple(dilation, 2, "dilation"), _who)
+
+
+def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation, who):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who} expected a pn.Tensor input, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{who} expected a 4-D input (N, C, H, W), got a {x.ndim}-D input of "
+                         f"shape {x.shape}")
+    if x.shape[1] != weight.shape[0]:
+        raise ValueError(f"{who} expected input with {weight.shape[0]} channels, got shape "
+                         f"{x.shape} (weight of shape {weight.shape})")
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= max(s, d):
+            raise ValueError(f"{who}: output_padding {output_padding} must be smaller than "
+                             f"stride {stride} or dilation {dilation}")
+    for ax in range(2):
+        k = weight.shape[2 + ax]
+        size = (x.shape[2 + ax] - 1) * stride[ax] - 2 * padding[ax] + dilation[ax] * (k - 1) \
+            + output_padding[ax] + 1
+        if size <= 0:
+            raise ValueError(f"{who}: padding {padding} leaves no output for input shape {x.shape} "
+                             f"and weight shape {weight.shape}")
+    args = (x, weight) if bias is None else (x, weight, bias)
+    return ConvTranspose2d.apply(*args, stride=stride, padding=padding,
+                                 output_padding=output_padding, dilation=dilation, groups=groups)

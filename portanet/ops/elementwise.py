@@ -1,164 +1,20 @@
-"""Elementwise arithmetic and math primitives, each forward beside its backward."""
+"""Elementwise math: exp, log, sqrt, abs, clip, maximum/minimum, where, casts, comparisons.
+
+Example:
+    >>> x = pn.tensor([0.5, 2.0], requires_grad=True)
+    >>> pn.clamp(pn.log(x), min=0.0).sum().backward()
+"""
 from __future__ import annotations
 
-import math
+import operator
 
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ..autograd.tensor import Tensor
+from ..backend import resolve_dtype
+from . import promote as P
+from .util import Number, lift, py_scalar, register_methods, unbroadcast
 
-
-class Add(Function):
-    saves_inputs = False
-
-    def forward(self, xp, a, b):
-        self.sa, self.sb = a.shape, b.shape
-        return a + b
-
-    def backward(self, xp, g):
-        na, nb = self.needs
-        return (unbroadcast(xp, g, self.sa) if na else None,
-                unbroadcast(xp, g, self.sb) if nb else None)
-
-
-class Sub(Function):
-    saves_inputs = False
-
-    def forward(self, xp, a, b):
-        self.sa, self.sb = a.shape, b.shape
-        return a - b
-
-    def backward(self, xp, g):
-        na, nb = self.needs
-        return (unbroadcast(xp, g, self.sa) if na else None,
-                unbroadcast(xp, -g, self.sb) if nb else None)
-
-
-class Mul(Function):
-    def forward(self, xp, a, b):
-        needs = self.needs
-        if needs:  # keep only what the wanted gradients use
-            self.a = a if needs[1] else None
-            self.b = b if needs[0] else None
-            self.sa, self.sb = a.shape, b.shape
-        return a * b
-
-    def backward(self, xp, g):
-        na, nb = self.needs
-        return (unbroadcast(xp, g * self.b, self.sa) if na else None,
-                unbroadcast(xp, g * self.a, self.sb) if nb else None)
-
-
-class Div(Function):
-    def forward(self, xp, a, b):
-        self.a, self.b = a, b
-        return a / b
-
-    def backward(self, xp, g):
-        na, nb = self.needs
-        a, b = self.a, self.b
-        ga = unbroadcast(xp, g / b, a.shape) if na else None
-        gb = unbroadcast(xp, -g * a / (b * b), b.shape) if nb else None
-        return ga, gb
-
-
-class Pow(Function):
-    """``a ** b`` with both tensors; d/db needs ``log a`` (defined for a > 0)."""
-
-    def forward(self, xp, a, b):
-        self.a, self.b = a, b
-        self.y = a ** b
-        return self.y
-
-    def backward(self, xp, g):
-        na, nb = self.needs
-        a, b, y = self.a, self.b, self.y
-        ga = unbroadcast(xp, g * b * a ** (b - 1), a.shape) if na else None
-        gb = None
-        if nb:
-            safe = xp.where(a > 0, a, xp.ones_like(a))
-            gb = unbroadcast(xp, g * y * xp.log(safe), b.shape)
-        return ga, gb
-
-
-class AddScalar(Function):
-    saves_inputs = False
-
-    def forward(self, xp, a, c):
-        return a + c
-
-    def backward(self, xp, g):
-        return (g,)
-
-
-class MulScalar(Function):
-    saves_inputs = False
-
-    def forward(self, xp, a, c):
-        self.c = c
-        return a * c
-
-    def backward(self, xp, g):
-        return (g * self.c,)
-
-
-class RSubScalar(Function):
-    """``c - a``."""
-
-    saves_inputs = False
-
-    def forward(self, xp, a, c):
-        return c - a
-
-    def backward(self, xp, g):
-        return (-g,)
-
-
-class RDivScalar(Function):
-    """``c / a``."""
-
-    def forward(self, xp, a, c):
-        self.a, self.c = a, c
-        return c / a
-
-    def backward(self, xp, g):
-        a = self.a
-        return (-g * self.c / (a * a),)
-
-
-class PowScalar(Function):
-    """``a ** c`` for a Python number ``c``."""
-
-    def forward(self, xp, a, c):
-        self.a, self.c = a, c
-        return a ** c
-
-    def backward(self, xp, g):
-        c = self.c
-        if c == 2:
-            return (g * (2 * self.a),)
-        return (g * (c * self.a ** (c - 1)),)
-
-
-class RPowScalar(Function):
-    """``c ** a`` for a Python number ``c > 0``."""
-
-    def forward(self, xp, a, c):
-        self.y = c ** a
-        self.logc = math.log(c)
-        return self.y
-
-    def backward(self, xp, g):
-        return (g * self.y * self.logc,)
-
-
-class Neg(Function):
-    saves_inputs = False
-
-    def forward(self, xp, a):
-        return -a
-
-    def backward(self, xp, g):
-        return (-g,)
+__all__ = ["exp", "log", "sqrt", "abs", "clip", "clamp", "maximum", "minimum", "where"]
 
 
 class Exp(Function):
@@ -272,3 +128,81 @@ class Cast(Function):
 
     def backward(self, xp, g):
         return (xp.astype(g, self.src),)
+
+
+# ------------------------------------------------------------------ functions
+def exp(a: Tensor) -> Tensor:
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    return Log.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    return Sqrt.apply(a)
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001
+    return Abs.apply(a)
+
+
+def clip(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    """Clamp into ``[min, max]`` (either may be ``None``)."""
+    return Clip.apply(a, lo=min, hi=max)
+
+
+clamp = clip
+
+
+def maximum(a, b) -> Tensor:
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Maximum.apply(*P.pair(a, lift(b, a)))
+
+
+def minimum(a, b) -> Tensor:
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Minimum.apply(*P.pair(a, lift(b, a)))
+
+
+def where(cond, a, b) -> Tensor:
+    """``a`` where ``cond`` else ``b`` (``cond`` gets no gradient)."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = lift(a, like), lift(b, like)
+    c = cond.array if isinstance(cond, Tensor) else cond
+    return Where.apply(a, b, cond=c)
+
+
+def astype(a: Tensor, dtype) -> Tensor:
+    """``a`` cast to ``dtype`` (a name or any library's dtype); differentiable."""
+    return Cast.apply(a, dtype=resolve_dtype(dtype, a._bk.xp))
+
+
+def _compare(op):
+    """A comparison operator with PyTorch's promotion (``int_tensor < 0.5``, ``f32 == i64``);
+    bools are ordered as PyTorch orders them (the standard does not order bools)."""
+    ordered = op not in (operator.eq, operator.ne)
+
+    def method(self, other):
+        if isinstance(other, Tensor):
+            a, b = P.pair(self, other)
+            a, b = a.array, b.array
+        elif isinstance(other, Number):
+            b = py_scalar(other)
+            a = P.scalar(self, b).array
+        else:
+            return Tensor.from_array(op(self.array, other), self._bk)
+        if ordered and P.kind(a.dtype) == 0:
+            xp = self._bk.xp
+            a = xp.astype(a, xp.int8)
+            b = xp.astype(b, xp.int8) if hasattr(b, "dtype") else int(b)
+        return Tensor.from_array(op(a, b), self._bk)
+    method.__name__ = f"__{op.__name__}__"
+    return method
+
+
+register_methods(exp, log, sqrt, clip, maximum, minimum, astype, abs, clamp=clip,
+                 __abs__=abs, **{f"__{n}__": _compare(getattr(operator, n))
+                                 for n in ("lt", "le", "gt", "ge", "eq", "ne")})

@@ -28,8 +28,9 @@ import numbers
 
 from ..autograd.function import GRAD_MODE, Function
 from ..autograd.tensor import Tensor
-from ..backend import dtype_name, set_at
-from ._util import unbroadcast
+from ..backend import dtype_name
+from ..backend.inplace import set_at
+from .util import unbroadcast
 from .promote import kind as kind_of
 
 __all__ = ["setitem", "masked_fill"]
@@ -100,7 +101,7 @@ class SetItem(Function):
     def forward(self, xp, a, v, index):
         import array_api_extra as xpx
         self.index, self.sv = index, v.shape
-        return xpx.at(a)[index].set(v, copy=True, xp=xp)
+        return xpx.at(a)[index].set(_fit(xp, v, a, index), copy=True, xp=xp)
 
     def backward(self, xp, g):
         na, nv = self.needs
@@ -113,6 +114,21 @@ class SetItem(Function):
                 gv = xp.reshape(gv, (1,) * extra + tuple(gv.shape))
             gv = unbroadcast(xp, gv, self.sv)
         return ga, gv
+
+
+def _fit(xp, v, a, index):
+    """``v`` without the leading 1s the selection ``a[index]`` lacks (JAX will not drop them
+    when broadcasting)."""
+    if v.ndim == 0:
+        return v
+    tshape = tuple(a[index].shape)
+    extra = v.ndim - len(tshape)
+    if extra > 0:
+        if any(s != 1 for s in v.shape[:extra]):
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+                               f"broadcast to indexing result of shape {list(tshape)}")
+        v = xp.reshape(v, tuple(v.shape[extra:]))
+    return v
 
 
 def _index(self: Tensor, index):
@@ -150,7 +166,7 @@ def setitem(self: Tensor, index, value) -> None:
         _commit(self, SetItem.apply(self, value, index=idx), "item assignment")
         return
     try:
-        new = set_at(xp, self.array, idx, value.array)
+        new = set_at(xp, self.array, idx, _fit(xp, value.array, self.array, idx))
     except IndexError:   # integer-array assignment the library refuses (the standard lacks it)
         new = _assign_by_mask(self, idx, value.array)
     self._set_inplace(new, "item assignment")
@@ -215,7 +231,7 @@ def _number_or_tensor(x):
 def _bind() -> None:
     from . import api as F
     from .. import random as _random
-    from ..creation import _fill_like
+    from ..creation import fill_like_array
 
     def _scaled(other, alpha):
         if alpha == 1:
@@ -247,14 +263,14 @@ def _bind() -> None:
         return c
 
     def zero_(self):
-        return _const(self, _fill_like(self, 0))
+        return _const(self, fill_like_array(self, 0))
 
     def fill_(self, value):
         if isinstance(value, Tensor):
             if GRAD_MODE.enabled and value.requires_grad:
                 return F.add(F.mul(self, 0), value)
             value = value.item()
-        return _const(self, _fill_like(self, value))
+        return _const(self, fill_like_array(self, value))
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ..autograd.tensor import Tensor
+from .util import lift, register_methods, unbroadcast
+
+__all__ = ["matmul", "linear"]
 
 
 class MatMul(Function):
@@ -68,3 +71,21 @@ class Linear(Function):
             if len(needs) > 2 and needs[2]:
                 gb = xp.sum(g2, axis=0) if g2.ndim == 2 else g2
         return (gx, gw, gb) if len(needs) > 2 else (gx, gw)
+
+
+# ------------------------------------------------------------------ functions
+def matmul(a, b) -> Tensor:
+    """Matrix product with the Array API's ``matmul`` broadcasting rules."""
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return MatMul.apply(a, lift(b, a))
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` as one fused node (weight shape ``(out, in)``)."""
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
+
+
+register_methods(matmul, __matmul__=matmul, __rmatmul__=lambda self, o: matmul(o, self))

@@ -1,8 +1,19 @@
-"""Reductions: sum, mean, max, min (var is composed from these in ``ops.functional``)."""
+"""Reductions: sum, mean, max, min, and var/std composed from them.
+
+Functions accept NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim``.
+
+Example:
+    >>> x = pn.tensor([[1.0, 5.0], [3.0, 5.0]], requires_grad=True)
+    >>> x.max(dim=1).sum().backward()     # ties share the gradient
+"""
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ._util import expand_reduced, norm_axis
+from ..autograd.tensor import Tensor
+from .elementwise import sqrt
+from .util import expand_reduced, norm_axis, register_methods
+
+__all__ = ["sum", "mean", "max", "min", "var", "std"]
 
 
 class Sum(Function):
@@ -67,3 +78,56 @@ class Max(_Extreme):
 
 class Min(_Extreme):
     reducer = "min"
+
+
+# ------------------------------------------------------------------ functions
+def _axis(axis, dim):
+    return dim if dim is not None else axis
+
+
+def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them).
+
+    A bool tensor sums to an int64 count, as in PyTorch (``(pred == y).sum()``); the
+    Array API refuses bool in ``sum``.
+    """
+    xp = a._bk.xp
+    if a.array.dtype == xp.bool:
+        a = Tensor.from_array(xp.astype(a.array, xp.int64), a._bk)
+    return Sum.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def mean(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    return Mean.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def max(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    """Maximum values along ``axis`` (values only; use ``argmax`` on the data for indices)."""
+    return Max.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def min(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    return Min.apply(a, axis=_axis(axis, dim), keepdims=keepdims if keepdim is None else keepdim)
+
+
+def var(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
+        keepdim=None, unbiased=None) -> Tensor:
+    """Variance; ``correction=1`` (Bessel) by default, as PyTorch's ``var``."""
+    axis = _axis(axis, dim)
+    keepdims = keepdims if keepdim is None else keepdim
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    m = mean(a, axis=axis, keepdims=True)
+    d = a - m
+    n = 1
+    for i in norm_axis(axis, a.ndim):
+        n *= a.shape[i]
+    return sum(d * d, axis=axis, keepdims=keepdims) * (1.0 / (n - correction))
+
+
+def std(a: Tensor, axis=None, keepdims: bool = False, correction: int = 1, *, dim=None,
+        keepdim=None) -> Tensor:
+    return sqrt(var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim))
+
+
+register_methods(sum, mean, max, min, var, std)

@@ -28,7 +28,8 @@ Example:
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..fast import lookup
+from ..backend.fast import lookup
+from .util import device_of
 
 __all__ = ["RNNLayer", "rnn_layer", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "MODES"]
@@ -168,7 +169,7 @@ class RNNLayer(Function):
         mode, bs, off = self.mode, self.bs, self.off
         saved = self.saved
         ref = gy if gy is not None else gh if gh is not None else gc
-        dt, dev = ref.dtype, _device(ref)
+        dt, dev = ref.dtype, device_of(ref)
         B = self.batch
         Hout = self.w_hh.shape[1]
         dh = gh if gh is not None else xp.zeros((B, Hout), dtype=dt, device=dev)
@@ -336,8 +337,3 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step (gates r, z, n; ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``)."""
     return _cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
-
-
-def _device(a):
-    import array_api_compat
-    return array_api_compat.device(a)

@@ -1,8 +1,19 @@
-"""Shape primitives: reshape, permute, broadcast, indexing, concat, stack."""
+"""Shape primitives: reshape, permute, broadcast, concat, stack, split, unbind.
+
+Backward of each is another shape operation (no arithmetic): ``saves_inputs = False``.
+
+Example:
+    >>> x = pn.arange(6.0).reshape(2, 3)
+    >>> a, b = pn.split(x.T, [1, 2])
+"""
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..fast import lookup
+from ..autograd.tensor import Tensor
+from .util import device_of, lift, register_methods, unbroadcast
+
+__all__ = ["reshape", "permute", "transpose", "flatten", "squeeze", "unsqueeze",
+           "broadcast_to", "concat", "cat", "stack", "split", "chunk", "unbind"]
 
 
 class Reshape(Function):
@@ -38,67 +49,7 @@ class BroadcastTo(Function):
         return xp.broadcast_to(a, shape)
 
     def backward(self, xp, g):
-        from ._util import unbroadcast
         return (unbroadcast(xp, g, self.shape),)
-
-
-class GetItem(Function):
-    """Basic indexing (ints, slices, ``None``, ``...``): backward writes into zeros."""
-
-    saves_inputs = False
-
-    def forward(self, xp, a, index):
-        self.shape, self.dtype, self.index = a.shape, a.dtype, index
-        return a[index]
-
-    def backward(self, xp, g):
-        out = xp.zeros(self.shape, dtype=self.dtype, device=_device(g))
-        index = self.index
-        if isinstance(index, tuple) and None in index:
-            # the standard allows None in __getitem__ only: drop the new axes for __setitem__
-            index = tuple(i for i in index if i is not None)
-            g = xp.reshape(g, out[index].shape)
-        out[index] = g
-        return (out,)
-
-
-class Take(Function):
-    """``take(a, idx, axis=0)`` on a flattened leading block: integer-array indexing.
-
-    ``lead`` leading axes of ``a`` are merged into one, indexed by the flat integer
-    array ``idx``; backward scatter-adds, so repeated indices sum their gradients.
-    """
-
-    saves_inputs = False
-
-    def forward(self, xp, a, idx, lead, out_shape):
-        self.shape, self.idx = a.shape, idx
-        rest = a.shape[lead:]
-        n = 1
-        for s in a.shape[:lead]:
-            n *= s
-        self.n, self.rest = n, rest
-        flat = xp.reshape(a, (n,) + tuple(rest)) if lead != 1 else a
-        return xp.reshape(xp.take(flat, xp.reshape(idx, (-1,)), axis=0), out_shape)
-
-    def backward(self, xp, g):
-        g2 = xp.reshape(g, (-1,) + tuple(self.rest))
-        out = index_add(xp, self.n, xp.reshape(self.idx, (-1,)), g2)
-        return (xp.reshape(out, self.shape),)
-
-
-def index_add(xp, n, idx, values):
-    """``out[idx[k]] += values[k]`` into zeros of length ``n`` along axis 0.
-
-    Generic path: a one-hot matrix product (exact, portable); backends may register a
-    faster ``index_add`` (``np.add.at``, ``cupyx.scatter_add``, ``Tensor.index_add_``).
-    """
-    fast = lookup(xp, "index_add")
-    if fast is not None:
-        return fast(n, idx, values)
-    flat = xp.reshape(values, (values.shape[0], -1))
-    onehot = xp.astype(xp.arange(n, device=_device(values))[:, None] == idx[None, :], values.dtype)
-    return xp.reshape(onehot @ flat, (n,) + tuple(values.shape[1:]))
 
 
 class Concat(Function):
@@ -135,11 +86,6 @@ class Stack(Function):
                      for i, need in enumerate(self.needs))
 
 
-def _device(a):
-    import array_api_compat
-    return array_api_compat.device(a)
-
-
 class Split(Function):
     """``a`` cut along ``axis`` into pieces of ``sizes``: one node, one output per piece.
 
@@ -166,7 +112,7 @@ class Split(Function):
         for n, g in zip(self.sizes, grads):
             if g is None:
                 shape = self.shape[:self.axis] + (n,) + self.shape[self.axis + 1:]
-                g = xp.zeros(shape, dtype=ref.dtype, device=_device(ref))
+                g = xp.zeros(shape, dtype=ref.dtype, device=device_of(ref))
             parts.append(g)
         return (xp.concat(parts, axis=self.axis) if len(parts) > 1 else parts[0],)
 
@@ -189,7 +135,129 @@ class Unbind(Function):
         for g in grads:
             if g is None:
                 if zero is None:
-                    zero = xp.zeros(ref.shape, dtype=ref.dtype, device=_device(ref))
+                    zero = xp.zeros(ref.shape, dtype=ref.dtype, device=device_of(ref))
                 g = zero
             parts.append(g)
         return (xp.stack(parts, axis=self.axis),)
+
+
+# ------------------------------------------------------------------ functions
+def reshape(a: Tensor, *shape) -> Tensor:
+    """Reshape; one dimension may be ``-1``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return Reshape.apply(a, shape=tuple(shape))
+
+
+def permute(a: Tensor, *axes) -> Tensor:
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    return Permute.apply(a, axes=tuple(ax % a.ndim for ax in axes))
+
+
+def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+    """Swap two axes (PyTorch); with no axes, reverse them all (NumPy)."""
+    n = a.ndim
+    if dim0 is None:
+        axes = tuple(range(n - 1, -1, -1))
+    else:
+        axes = list(range(n))
+        axes[dim0 % n], axes[dim1 % n] = axes[dim1 % n], axes[dim0 % n]
+    return Permute.apply(a, axes=tuple(axes))
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    shp = a.shape
+    if not shp:
+        return reshape(a, (1,))
+    s, e = start_dim % len(shp), end_dim % len(shp)
+    n = 1
+    for d in shp[s:e + 1]:
+        n *= d
+    return reshape(a, shp[:s] + (n,) + shp[e + 1:])
+
+
+def squeeze(a: Tensor, dim: int | None = None) -> Tensor:
+    shp = a.shape
+    if dim is None:
+        return reshape(a, tuple(d for d in shp if d != 1))
+    dim = dim % len(shp)
+    if shp[dim] != 1:
+        return a
+    return reshape(a, shp[:dim] + shp[dim + 1:])
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    shp = a.shape
+    dim = dim % (len(shp) + 1)
+    return reshape(a, shp[:dim] + (1,) + shp[dim:])
+
+
+def broadcast_to(a: Tensor, shape) -> Tensor:
+    return BroadcastTo.apply(a, shape=tuple(shape))
+
+
+def concat(tensors, axis: int = 0) -> Tensor:
+    """Join along an existing axis (``pn.cat`` is the PyTorch name)."""
+    tensors = list(tensors)
+    return Concat.apply(*[lift(t, tensors[0]) for t in tensors], axis=axis)
+
+
+cat = concat
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join along a new axis."""
+    tensors = list(tensors)
+    return Stack.apply(*[lift(t, tensors[0]) for t in tensors], axis=axis)
+
+
+def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Cut ``a`` along ``dim`` into pieces of ``split_size_or_sections`` (an int: equal
+    pieces, the last one smaller; a list: those sizes), as ``torch.split``; one node.
+
+    Example:
+        >>> a, b = pn.split(pn.arange(5.0), [2, 3])
+    """
+    n = a.shape[dim]
+    dim = dim % a.ndim
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be a positive integer, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+        sizes = sizes or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the "
+                             f"size of dimension {dim}")
+    return Split.apply(a, sizes=tuple(sizes), axis=dim)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Cut ``a`` into ``chunks`` nearly equal pieces along ``dim`` (``torch.chunk``: pieces of
+    ``ceil(n / chunks)``, so there may be fewer than ``chunks``).
+
+    Example:
+        >>> i, f, g, o = pn.chunk(gates, 4, dim=1)
+    """
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+    n = a.shape[dim]
+    return split(a, max(-(-n // chunks), 1), dim)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple:
+    """The slices of ``a`` along ``dim``, as a tuple (``torch.unbind``); one node.
+
+    Example:
+        >>> rows = pn.unbind(pn.ones(3, 2))
+    """
+    return Unbind.apply(a, axis=dim % a.ndim)
+
+
+register_methods(reshape, permute, transpose, flatten, squeeze, unsqueeze, broadcast_to, split,
+                 chunk, unbind, view=reshape,
+                 T=property(lambda self: transpose(self)),
+                 mT=property(lambda self: transpose(self, -2, -1)))

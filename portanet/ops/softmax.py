@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from .util import device_of, register_methods
+
+__all__ = ["softmax", "log_softmax"]
 
 
 def _shifted(xp, a, axis):
@@ -48,7 +52,7 @@ class CrossEntropyIndex(Function):
 
     def forward(self, xp, logits, target, weight, ignore_index, label_smoothing, reduction):
         n, c = logits.shape
-        dev = _device(logits)
+        dev = device_of(logits)
         logp = log_softmax_array(xp, logits, 1)
         valid = target != ignore_index
         safe_t = xp.where(valid, target, xp.zeros_like(target))
@@ -93,6 +97,14 @@ class CrossEntropyIndex(Function):
         return (grad, None)
 
 
-def _device(a):
-    import array_api_compat
-    return array_api_compat.device(a)
+# ------------------------------------------------------------------ functions
+def softmax(a: Tensor, dim: int = -1) -> Tensor:
+    """Softmax along ``dim`` (max-shifted; all -inf rows give 0/0-free output)."""
+    return Softmax.apply(a, axis=dim)
+
+
+def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
+    return LogSoftmax.apply(a, axis=dim)
+
+
+register_methods(softmax, log_softmax)

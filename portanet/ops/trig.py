@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._util import unbroadcast
+from .util import unbroadcast
 
 __all__ = ["sin", "cos", "tan", "sinh", "cosh", "atan2", "arctan2"]
 
@@ -113,11 +113,11 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
         >>> pn.atan2(pn.tensor([1.0]), pn.tensor([-1.0]))
         tensor([2.3561945])
     """
-    from .api import _lift
     from .promote import pair
+    from .util import lift
     if not isinstance(input, Tensor):
-        input = _lift(input, other)
-    a, b = pair(_float(input), _float(_lift(other, input)))
+        input = lift(input, other)
+    a, b = pair(_float(input), _float(lift(other, input)))
     return Atan2.apply(a, b)
 
 

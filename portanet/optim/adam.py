@@ -1,8 +1,8 @@
 """Adam (with AMSGrad) and AdamW: moment estimates with bias correction."""
 from __future__ import annotations
 
-from ..fast import lookup
-from ._inplace import iadd, idiv, ilerp, imul, iset, isub
+from ..backend.fast import lookup
+from ..backend.inplace import iadd, idiv, ilerp, imul, iset, isub
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ..fast import lookup
-from ._inplace import iadd, ilerp, imul, iset, isub
+from ..backend.fast import lookup
+from ..backend.inplace import iadd, ilerp, imul, iset, isub
 from .adam import decay_and_grad, moments
 from .optimizer import Optimizer
 

@@ -1,8 +1,8 @@
 """Per-coordinate learning rates from squared gradients: Adagrad, Adadelta, RMSprop."""
 from __future__ import annotations
 
-from ..fast import lookup
-from ._inplace import iadd, idiv, ilerp, imul, isub
+from ..backend.fast import lookup
+from ..backend.inplace import iadd, idiv, ilerp, imul, isub
 from .optimizer import Optimizer, l2_grad
 
 __all__ = ["Adagrad", "Adadelta", "RMSprop"]

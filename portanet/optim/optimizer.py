@@ -5,7 +5,7 @@ A subclass passes its ``defaults`` and implements two methods on raw arrays:
 * ``_init_state(xp, p, group) -> dict``: the per-parameter state before the first step;
 * ``_update(xp, p, g, state, group) -> p``: one step for parameter ``p`` with gradient
   ``g``; it updates ``state`` and returns the new parameter array.  Rules use the
-  helpers of :mod:`portanet.optim._inplace`, so the update happens in place where the
+  helpers of :mod:`portanet.backend.inplace`, so the update happens in place where the
   array is writeable and functionally otherwise.
 
 Hyperparameters are read from ``group`` at every step, so schedulers (or the user) may
@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import copy
 from typing import Any, Callable, Iterable
-
-from array_api_compat import is_writeable_array
 
 from ..autograd.function import enable_grad, no_grad
 from ..autograd.tensor import Tensor
@@ -210,7 +208,7 @@ class Optimizer:
             for p in g["params"]:
                 if p in self.state:
                     xp = p._bk.xp
-                    state[index] = {k: (Tensor._wrap(xp.asarray(v, copy=True), p._bk, False)
+                    state[index] = {k: (Tensor.from_array(xp.asarray(v, copy=True), p._bk)
                                         if hasattr(v, "shape") else v)
                                     for k, v in self._state_here(p).items()}
                 ids.append(index)
@@ -314,8 +312,3 @@ def l2_grad(p, g, group: dict):
     if wd:
         g = g + p * wd
     return g
-
-
-def copy_of(xp, a):
-    """A fresh array equal to ``a``, safe to update in place later."""
-    return xp.asarray(a, copy=True) if is_writeable_array(a) else a

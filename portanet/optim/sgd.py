@@ -1,9 +1,9 @@
 """Stochastic gradient descent, with momentum and Nesterov's acceleration."""
 from __future__ import annotations
 
-from ..fast import lookup
-from ._inplace import iadd, imul, isub
-from .optimizer import Optimizer, copy_of, l2_grad
+from ..backend.fast import lookup
+from ..backend.inplace import copy_of, iadd, imul, isub
+from .optimizer import Optimizer, l2_grad
 
 __all__ = ["SGD"]
 

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..backend import available_backends, resolve_dtype, to_numpy, use_backend
+from ..backend import available_backends, reference_backend, resolve_dtype, to_numpy, use_backend
 from .. import random as _random
 
 __all__ = ["assert_backends_equivalent", "compare_backends", "BackendsDiverged",
@@ -315,7 +315,8 @@ def compare_backends(build: Callable[[], Any], steps: int = 5, backends=None,
     if not names:
         raise ValueError("compare_backends: no backends to compare")
     if reference is None:
-        reference = "numpy" if "numpy" in names else names[0]
+        default = reference_backend()
+        reference = default if default in names else names[0]
     order = [reference] + [n for n in names if n != reference]
     saved = _random.get_rng_state()
     results: dict[str, BackendResult] = {}

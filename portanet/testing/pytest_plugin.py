@@ -10,14 +10,19 @@ Fixtures:
 
 Option:
     ``--portanet-backends=numpy,cupy`` chooses the backends (default: every backend
-    available on the machine: numpy, array_api_strict and torch when installed, cupy
-    when a CUDA GPU answers).  Naming one that is not available is a usage error, so a
-    GPU CI job that asks for cupy fails loudly instead of silently testing less.
+    available on the machine: numpy, array_api_strict, torch and jax when installed,
+    cupy when a CUDA GPU answers).  Naming one that is not available is a usage error,
+    so a GPU CI job that asks for cupy fails loudly instead of silently testing less.
+    ``--portanet-heavy`` runs ``heavy`` tests on every backend (see below).
 
 Markers (declared here once):
     ``@pytest.mark.skip_backends("array_api_strict", reason=...)``: skip on these.
     ``@pytest.mark.xfail_backends("torch", reason=..., strict=True)``: expect failure.
     Unknown backend names in a marker are a usage error (a typo would skip nothing).
+    ``@pytest.mark.heavy(reason=...)``: a long test (many shapes, long training runs).  It
+    is skipped on backends whose library compiles every new operation on first use
+    (JAX: XLA compiles each op and shape, 50-100 ms each on a 2-core CPU, so a heavy test
+    takes minutes there), unless ``--portanet-heavy`` is given.
 
 Example:
     import portanet as pn
@@ -43,6 +48,7 @@ import pytest
 _PARAM = "_portanet_backend_name"
 _SELECTED = pytest.StashKey[list]()
 _MARKERS = ("skip_backends", "xfail_backends")
+_HEAVY = "heavy"
 
 
 def pytest_addoption(parser):
@@ -52,6 +58,9 @@ def pytest_addoption(parser):
                          "device: numpy,cupy,torch:cuda,array_api_strict:device1 "
                          "(default: every available one; PORTANET_DEVICE gives the device of "
                          "the backend PORTANET_BACKEND names)")
+    group.addoption("--portanet-heavy", action="store_true", default=False,
+                    help="run tests marked heavy also on backends that compile every new "
+                         "operation (jax), where they are skipped by default")
 
 
 def pytest_configure(config):
@@ -60,6 +69,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "xfail_backends(*names, reason=None, strict=True): expect this test to fail "
                    "on the named portanet backends")
+    config.addinivalue_line(
+        "markers", "heavy(reason=None): a long test, skipped on backends that compile every new "
+                   "operation on first use (jax) unless --portanet-heavy is given")
 
 
 def pytest_sessionstart(session):
@@ -155,6 +167,17 @@ def pytest_collection_modifyitems(config, items):
             if name in mark.args:
                 item.add_marker(pytest.mark.xfail(reason=mark.kwargs.get("reason") or f"expected to fail on {name}",
                                                   strict=mark.kwargs.get("strict", True)))
+        heavy = item.get_closest_marker(_HEAVY)
+        if heavy is not None and not config.getoption("--portanet-heavy") and _compiles_ops(name):
+            why = heavy.kwargs.get("reason") or "a long test"
+            item.add_marker(pytest.mark.skip(
+                reason=f"heavy on {name} ({why}): its library compiles every new operation "
+                       "on first use; run with --portanet-heavy"))
+
+
+def _compiles_ops(name: str) -> bool:
+    from portanet.backend import resolve_backend
+    return resolve_backend(name).adapter.compiles_ops
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         from ..io import NonFiniteError, save
-        from ._dist import unwrap
+        from .dist import unwrap
         value = None
         if self.save_best_only:
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
@@ -242,7 +242,7 @@ class ModelCheckpoint(Callback):
         return lambda: setattr(self, "best", best)
 
 
-def _step_scheduler(scheduler: Any, logs: dict, monitor: str | None) -> None:
+def step_scheduler(scheduler: Any, logs: dict, monitor: str | None) -> None:
     from ..optim.lr_scheduler import ReduceLROnPlateau
     if monitor is None and isinstance(scheduler, ReduceLROnPlateau):
         monitor = "val_loss" if "val_loss" in logs else "loss"
@@ -284,7 +284,7 @@ class LRSchedulerCallback(Callback):
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         if self.interval == "epoch":
-            _step_scheduler(self.scheduler, logs, self.monitor)
+            step_scheduler(self.scheduler, logs, self.monitor)
 
     def state_dict(self) -> dict:
         return {"scheduler": self.scheduler.state_dict()}
@@ -296,7 +296,7 @@ class LRSchedulerCallback(Callback):
         """Check ``state``, changing nothing; returns the function that applies it."""
         if not isinstance(state, dict) or "scheduler" not in state:
             raise ValueError(f"LRSchedulerCallback.load_state_dict: expected {{'scheduler': ...}}, got {state!r}")
-        from .._staging import stager
+        from ..staging import stager
         sched = self.scheduler
         prepare = stager(sched)
         if prepare is not None:

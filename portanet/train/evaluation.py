@@ -20,7 +20,7 @@ from . import metrics as _metrics
 __all__ = ["evaluate"]
 
 
-def _as_loader(data: Any, batch_size: int, shuffle: bool) -> Any:
+def as_loader(data: Any, batch_size: int, shuffle: bool) -> Any:
     """A DataLoader (or any iterable of batches) as it is; ``(x, y)`` or a Dataset wrapped."""
     if isinstance(data, Dataset):
         return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
@@ -32,7 +32,7 @@ def _as_loader(data: Any, batch_size: int, shuffle: bool) -> Any:
     return data
 
 
-def _split_batch(batch: Any) -> tuple:
+def split_batch(batch: Any) -> tuple:
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
         what = f"a {type(batch).__name__}"
         if isinstance(batch, (tuple, list)):
@@ -41,7 +41,7 @@ def _split_batch(batch: Any) -> tuple:
     return tuple(batch[:-1]), batch[-1]
 
 
-class _Sums:
+class Sums:
     """Sample-weighted sums of batch means, kept as float64 device scalars."""
 
     def __init__(self):
@@ -69,7 +69,7 @@ class _Sums:
         return {k: v / count for k, v in zip(names, values)}
 
 
-def _batch_values(metric_fns, out, target, loss) -> dict:
+def batch_values(metric_fns, out, target, loss) -> dict:
     vals = {} if loss is None else {"loss": loss.array}
     for name, fn in metric_fns:
         v = fn(out, target)
@@ -95,26 +95,26 @@ def evaluate(model: Any, loss_fn: Callable | None, data: Any, metrics: Sequence 
         >>> pn.train.evaluate(model, F.cross_entropy, (xte, yte))["accuracy"]
         0.972
     """
-    loader = _as_loader(data, batch_size, shuffle=False)
-    return _evaluate(model, loss_fn, loader, [_metrics.get(m) for m in metrics])
+    loader = as_loader(data, batch_size, shuffle=False)
+    return evaluate_loader(model, loss_fn, loader, [_metrics.get(m) for m in metrics])
 
 
-def _names(loss_fn: Callable | None, metric_fns: list) -> list:
+def log_names(loss_fn: Callable | None, metric_fns: list) -> list:
     return (["loss"] if loss_fn is not None else []) + [name for name, _ in metric_fns]
 
 
-def _evaluate(model: Any, loss_fn: Callable | None, loader: Any, metric_fns: list,
+def evaluate_loader(model: Any, loss_fn: Callable | None, loader: Any, metric_fns: list,
               reduce: Callable | None = None) -> dict:
     was_training = getattr(model, "training", False)
     model.eval()
-    sums = _Sums()
+    sums = Sums()
     try:
         with no_grad():
             for batch in loader:
-                inputs, target = _split_batch(batch)
+                inputs, target = split_batch(batch)
                 out = model(*inputs)
                 loss = loss_fn(out, target) if loss_fn is not None else None
-                sums.add(_batch_values(metric_fns, out, target, loss), inputs[0].shape[0], out._bk.xp)
+                sums.add(batch_values(metric_fns, out, target, loss), inputs[0].shape[0], out._bk.xp)
     finally:
         model.train(was_training)
-    return sums.means(reduce, _names(loss_fn, metric_fns) if reduce is not None else None)
+    return sums.means(reduce, log_names(loss_fn, metric_fns) if reduce is not None else None)

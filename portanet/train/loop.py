@@ -26,10 +26,10 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Sequence
 
-from . import _dist
+from . import dist
 from ..data import DataLoader
 from .callbacks import Callback
-from .evaluation import _as_loader, evaluate
+from .evaluation import as_loader, evaluate
 from .history import History
 from .trainer import Trainer
 
@@ -82,14 +82,14 @@ def fit(model: Any, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: 
         ...                  callbacks=[pn.train.EarlyStopping(patience=5)])
         >>> h.plot("runs/curves.png")
     """
-    sharded = _dist.shard_for_training(train_data)      # None unless under MPI
+    sharded = dist.shard_for_training(train_data)      # None unless under MPI
     if sharded is not None:
         loader = DataLoader(sharded[0], batch_size=batch_size, sampler=sharded[1])
     else:
-        loader = _as_loader(train_data, batch_size, shuffle=True)
+        loader = as_loader(train_data, batch_size, shuffle=True)
     val_loader = None
     if val_data is not None:
-        val_loader = _as_loader(_dist.shard_for_evaluation(val_data), max(batch_size, 256), shuffle=False)
+        val_loader = as_loader(dist.shard_for_evaluation(val_data), max(batch_size, 256), shuffle=False)
     trainer = Trainer(model, loss_fn, optimizer, loader, scheduler, list(callbacks), epochs,
                       metrics=metrics, val_loader=val_loader, progress=progress,
                       terminate_on_nan=terminate_on_nan)

@@ -32,10 +32,10 @@ from collections.abc import Iterator
 from typing import Any, Iterable, Sequence
 
 from .. import io
-from . import _dist
+from . import dist
 from . import metrics as _metrics
-from .callbacks import Callback, _step_scheduler
-from .evaluation import _batch_values, _evaluate, _names, _split_batch, _Sums
+from .callbacks import Callback, step_scheduler
+from .evaluation import batch_values, evaluate_loader, log_names, split_batch, Sums
 from .history import History
 from .terminate import NonFiniteError, TerminateOnNaN
 
@@ -121,9 +121,9 @@ class Trainer:
         self.epoch = 0
         self.history = History()
         self.stop_training = False
-        self.rank, self.world_size = _dist.world()
+        self.rank, self.world_size = dist.world()
         self.is_global_zero = self.rank == 0
-        self._reduce = _dist.sum_over_ranks if self.world_size > 1 else None
+        self._reduce = dist.sum_over_ranks if self.world_size > 1 else None
         self._show = _bar_enabled(progress) and self.is_global_zero
         self._after_backward = _overriding(self.callbacks, "on_after_backward")
         self._before_step = _overriding(self.callbacks, "on_before_optimizer_step")
@@ -137,7 +137,7 @@ class Trainer:
 
         Subclass and override to change the step; keep the two callback seams.
         """
-        inputs, target = _split_batch(batch)
+        inputs, target = split_batch(batch)
         opt = self.optimizer
         opt.zero_grad()
         out = self.model(*inputs)
@@ -153,14 +153,14 @@ class Trainer:
     def train_epoch(self, epoch: int) -> dict:
         """Run epoch ``epoch`` (1-based) over the loader; returns its training logs."""
         from tqdm import tqdm
-        _dist.set_sampler_epoch(self.loader, epoch - 1)
+        dist.set_sampler_epoch(self.loader, epoch - 1)
         total = _samples_per_epoch(self.loader)
         scale = self.world_size                 # the bar counts every rank's samples
         bar = tqdm(total=None if total is None else total * scale, desc=f"epoch {epoch}/{self.epochs}",
                    unit="sample", unit_scale=True, disable=not self._show, leave=True,
                    dynamic_ncols=True, file=sys.stderr)
         self._bar = bar
-        sums = _Sums()
+        sums = Sums()
         last = time.perf_counter()
         batch_end = self.callbacks
         steps = 0
@@ -168,7 +168,7 @@ class Trainer:
         for b, batch in enumerate(self.loader):
             out, target, loss = self.train_step(batch)
             n = batch[0].shape[0]                 # train_step checked the batch's form
-            sums.add(_batch_values(self.metric_fns, out, target, loss), n, out._bk.xp)
+            sums.add(batch_values(self.metric_fns, out, target, loss), n, out._bk.xp)
             steps = b + 1
             for cb in batch_end:
                 cb.on_batch_end(self, b, {"loss": loss, "size": n})
@@ -186,7 +186,7 @@ class Trainer:
             raise ValueError(f"fit: epoch {epoch} got no batch from the training data (an exhausted "
                              "iterator, an empty dataset, or drop_last=True with fewer samples than "
                              "batch_size): nothing would be trained")
-        names = _names(self.loss_fn, self.metric_fns) if self._reduce is not None else None
+        names = log_names(self.loss_fn, self.metric_fns) if self._reduce is not None else None
         logs = sums.means(self._reduce, names)
         self._epoch_done = True
         for fn in self._log:
@@ -197,7 +197,7 @@ class Trainer:
         """Loss and metrics on the validation loader (reduced over ranks), as ``val_*`` logs."""
         if self.val_loader is None:
             return {}
-        logs = _evaluate(self.model, self.loss_fn, self.val_loader, self.metric_fns, self._reduce)
+        logs = evaluate_loader(self.model, self.loss_fn, self.val_loader, self.metric_fns, self._reduce)
         return {"val_" + k: v for k, v in logs.items()}
 
     def fit(self, resume: str | os.PathLike | None = None) -> History:
@@ -242,7 +242,7 @@ class Trainer:
             if lr is not None:
                 logs["lr"] = lr
             if self.scheduler is not None:
-                _step_scheduler(self.scheduler, logs, None)
+                step_scheduler(self.scheduler, logs, None)
             self.epoch = epoch
             self.history.append(epoch, logs)
             for cb in self.callbacks:
@@ -273,7 +273,7 @@ class Trainer:
         if not self.is_global_zero:
             return
         loader = self.loader if hasattr(self.loader, "state_dict") else None
-        io.save_checkpoint(path, model=_dist.unwrap(self.model), optimizer=self.optimizer,
+        io.save_checkpoint(path, model=dist.unwrap(self.model), optimizer=self.optimizer,
                            scheduler=self.scheduler, loader=loader, epoch=self.epoch,
                            history=self.history.state_dict(), check_finite=True,
                            callbacks={str(i): c.state_dict() for i, c in self._stateful()})
@@ -312,7 +312,7 @@ class Trainer:
         parts = []
         if "loader" in state and hasattr(self.loader, "load_state_dict"):
             parts.append(("loader", self.loader, state["loader"]))
-        parts += [("model", _dist.unwrap(self.model), state["model"]),
+        parts += [("model", dist.unwrap(self.model), state["model"]),
                   ("optimizer", self.optimizer, state["optimizer"])]
         if self.scheduler is not None:
             parts.append(("scheduler", self.scheduler, state["scheduler"]))

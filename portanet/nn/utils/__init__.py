@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from ...autograd.tensor import Tensor, _wrap
-from ...optim._inplace import imul
+from ...autograd.tensor import Tensor, wrap
+from ...backend.inplace import imul
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -60,7 +60,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     coef = xp.clip(max_norm / (total + 1e-6), max=1.0)
     for g in grads:
         g.array = imul(g.array, xp.astype(coef, g.array.dtype))
-    return _wrap(total, bk, False)
+    return wrap(total, bk, False)
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:

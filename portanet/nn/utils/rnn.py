@@ -24,7 +24,8 @@ import numpy as np
 
 from ...autograd.tensor import Tensor
 from ...backend import to_numpy
-from ...ops import shape as S
+from ...ops.indexing import Take
+from ...ops.shape import Concat
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "pack_sequence", "unpack_sequence", "unpad_sequence"]
@@ -97,7 +98,7 @@ def _host_lengths(lengths, who: str) -> np.ndarray:
 def _take_rows(a: Tensor, idx: np.ndarray | Tensor, lead: int, out_shape) -> Tensor:
     """``a`` with its first ``lead`` axes flattened, rows ``idx`` taken: one node."""
     raw = idx.array if isinstance(idx, Tensor) else a._bk.asarray(idx)
-    return S.Take.apply(a, idx=raw, lead=lead, out_shape=tuple(out_shape))
+    return Take.apply(a, idx=raw, lead=lead, out_shape=tuple(out_shape))
 
 
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
@@ -204,9 +205,9 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         lengths = Tensor.from_array(xp.take(bk.asarray(sorted_len), rank, axis=0), bk)
     pad = Tensor.from_array(xp.full((1,) + data.shape[1:], padding_value, dtype=data.array.dtype,
                                     device=bk.device), bk)
-    src = S.Concat.apply(data, pad, axis=0)
+    src = Concat.apply(data, pad, axis=0)
     shape = ((B, Tout) if batch_first else (Tout, B)) + data.shape[1:]
-    return S.Take.apply(src, idx=idx, lead=1, out_shape=shape), lengths
+    return Take.apply(src, idx=idx, lead=1, out_shape=shape), lengths
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
@@ -241,7 +242,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     bk = first._bk
     pad = Tensor.from_array(bk.xp.full((1,) + trail, padding_value, dtype=first.array.dtype,
                                        device=bk.device), bk)
-    src = S.Concat.apply(*seqs, pad, axis=0)
+    src = Concat.apply(*seqs, pad, axis=0)
     return _take_rows(src, idx, 1, idx.shape + trail)
 
 

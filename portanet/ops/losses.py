@@ -7,23 +7,27 @@ Example:
 """
 from __future__ import annotations
 
-from .. import ops
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import Tensor
 from ..backend import dtype_name
-from ..ops import activations as A
-from ..ops.fused import MSELoss
-from ..ops.softmax import CrossEntropyIndex
+from .activations import log_sigmoid, relu
+from .elementwise import abs, clip, exp, log, where
+from .fused import MSELoss
+from .indexing import getitem
+from .reduce import mean, sum
+from .shape import permute, reshape, unsqueeze
+from .softmax import CrossEntropyIndex, log_softmax
+from .util import lift
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-           "multi_margin_loss", "kl_div", "log_sigmoid"]
+           "multi_margin_loss", "kl_div"]
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "mean":
-        return ops.mean(loss)
+        return mean(loss)
     if reduction == "sum":
-        return ops.sum(loss)
+        return sum(loss)
     if reduction == "none":
         return loss
     raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -35,7 +39,7 @@ def _check_pair(name: str, input, target, same_shape: bool = True) -> Tensor:
     if not dtype_name(input.dtype).startswith("float"):
         raise TypeError(f"{name}: input must be floating point, got {dtype_name(input.dtype)}")
     if not isinstance(target, Tensor):
-        target = ops.api._lift(target, input)
+        target = lift(target, input)
     if same_shape and target.shape != input.shape:
         raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ")
     if same_shape and target.dtype != input.dtype:
@@ -58,14 +62,14 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``."""
     target = _check_pair("l1_loss", input, target)
-    return _reduce(ops.abs(input - target), reduction, "l1_loss")
+    return _reduce(abs(input - target), reduction, "l1_loss")
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """``0.5 d^2`` for ``|d| < delta``, else ``delta (|d| - delta/2)``."""
     target = _check_pair("huber_loss", input, target)
-    a = ops.abs(input - target)
-    q = ops.clip(a, None, delta)
+    a = abs(input - target)
+    q = clip(a, None, delta)
     return _reduce(0.5 * q * q + delta * (a - q), reduction, "huber_loss")
 
 
@@ -76,16 +80,11 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
     return huber_loss(input, target, reduction, beta) * (1.0 / beta)
 
 
-def log_sigmoid(x: Tensor) -> Tensor:
-    """``log(sigmoid(x))`` computed without overflow."""
-    return A.LogSigmoid.apply(x)
-
-
 def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
     """BCE on probabilities; logs are clamped at -100 as in PyTorch."""
     target = _check_pair("binary_cross_entropy", input, target)
-    logp = ops.clip(ops.log(input), -100.0, None)
-    log1mp = ops.clip(ops.log(1 - input), -100.0, None)
+    logp = clip(log(input), -100.0, None)
+    log1mp = clip(log(1 - input), -100.0, None)
     loss = -(target * logp + (1 - target) * log1mp)
     if weight is not None:
         loss = loss * weight
@@ -112,9 +111,9 @@ def _class_layout(input: Tensor, target: Tensor):
     if input.ndim > 2:
         c = input.shape[1]
         perm = (0,) + tuple(range(2, input.ndim)) + (1,)
-        return ops.reshape(ops.permute(input, perm), (-1, c)), ops.reshape(target, (-1,))
+        return reshape(permute(input, perm), (-1, c)), reshape(target, (-1,))
     if input.ndim == 1:
-        return ops.reshape(input, (1, -1)), ops.reshape(target, (1,))
+        return reshape(input, (1, -1)), reshape(target, (1,))
     return input, target
 
 
@@ -135,7 +134,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
         got = dtype_name(input.dtype) if isinstance(input, Tensor) else type(input).__name__
         raise TypeError(f"cross_entropy: input must be floating-point logits, got {got}")
     if not isinstance(target, Tensor):
-        target = ops.api._lift(target, input) if not isinstance(target, list) else Tensor(target, backend=input._bk)
+        target = lift(target, input) if not isinstance(target, list) else Tensor(target, backend=input._bk)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     w = weight.array if isinstance(weight, Tensor) else weight
@@ -145,12 +144,12 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
                              f"{input.shape}, got {target.shape}")
         c = input.shape[1] if input.ndim > 1 else input.shape[0]
         t = target * (1 - label_smoothing) + label_smoothing / c if label_smoothing else target
-        logp = ops.log_softmax(input, dim=1 if input.ndim > 1 else 0)
+        logp = log_softmax(input, dim=1 if input.ndim > 1 else 0)
         prod = t * logp
         if w is not None:
             shape = (1, c) + (1,) * (input.ndim - 2) if input.ndim > 1 else (c,)
-            prod = prod * _wrap(input._bk.xp.reshape(w, shape), input._bk, False)
-        per = -ops.sum(prod, axis=1 if input.ndim > 1 else 0)
+            prod = prod * Tensor.from_array(input._bk.xp.reshape(w, shape), input._bk)
+        per = -sum(prod, axis=1 if input.ndim > 1 else 0)
         return _reduce(per, reduction, "cross_entropy")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -163,7 +162,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     out = CrossEntropyIndex.apply(x2, t2, weight=w, ignore_index=ignore_index,
                                   label_smoothing=label_smoothing, reduction=reduction)
     if reduction == "none":
-        out = ops.reshape(out, expected)
+        out = reshape(out, expected)
     return out
 
 
@@ -185,20 +184,20 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     _check_range("nll_loss", t2, x2.shape[1], ignore_index)
     xp = input._bk.xp
     valid = t2.array != ignore_index
-    safe = _wrap(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk, False)
+    safe = Tensor.from_array(xp.where(valid, t2.array, xp.zeros_like(t2.array)), input._bk)
     n = x2.shape[0]
-    picked = ops.getitem(x2, (_wrap(xp.arange(n, device=input._bk.device), input._bk, False), safe))
+    picked = getitem(x2, (Tensor.from_array(xp.arange(n, device=input._bk.device), input._bk), safe))
     w = xp.astype(valid, input.array.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         w = w * xp.take(wd, safe.array, axis=0)
-    wt = _wrap(w, input._bk, False)
+    wt = Tensor.from_array(w, input._bk)
     per = -picked * wt
     if reduction == "mean":
         # an array division, not float(): no host sync, and all-ignored gives nan as PyTorch
-        return ops.sum(per) / _wrap(xp.sum(w), input._bk, False)
+        return sum(per) / Tensor.from_array(xp.sum(w), input._bk)
     if reduction == "none" and input.ndim > 2:
-        per = ops.reshape(per, target.shape)
+        per = reshape(per, target.shape)
     return _reduce(per, reduction, "nll_loss")
 
 
@@ -209,24 +208,24 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     if not isinstance(target, Tensor):
         target = Tensor(target, backend=input._bk)
-    x = input if input.ndim == 2 else ops.reshape(input, (1, -1))
-    t = target if target.ndim == 1 else ops.reshape(target, (1,))
+    x = input if input.ndim == 2 else reshape(input, (1, -1))
+    t = target if target.ndim == 1 else reshape(target, (1,))
     n, c = x.shape
     _check_range("multi_margin_loss", t, c, -(10 ** 9))
     xp = input._bk.xp
     bk = input._bk
-    rows = _wrap(xp.arange(n, device=bk.device), bk, False)
-    xy = ops.unsqueeze(ops.getitem(x, (rows, t)), 1)
-    h = ops.relu(margin - xy + x)
+    rows = Tensor.from_array(xp.arange(n, device=bk.device), bk)
+    xy = unsqueeze(getitem(x, (rows, t)), 1)
+    h = relu(margin - xy + x)
     if p == 2:
         h = h * h
     not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.array.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         not_y = not_y * xp.take(wd, t.array, axis=0)[:, None]
-    per = ops.sum(h * _wrap(not_y, bk, False), axis=1) * (1.0 / c)
+    per = sum(h * Tensor.from_array(not_y, bk), axis=1) * (1.0 / c)
     if input.ndim == 1 and reduction == "none":
-        per = ops.reshape(per, ())
+        per = reshape(per, ())
     return _reduce(per, reduction, "multi_margin_loss")
 
 
@@ -238,11 +237,11 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     """
     target = _check_pair("kl_div", input, target)
     if log_target:
-        loss = ops.exp(target) * (target - input)
+        loss = exp(target) * (target - input)
     else:
         # xlogy: 0 * log 0 = 0; log on the graph so that a target requiring grad gets one
-        logt = ops.log(ops.where(target.array > 0, target, 1.0))
+        logt = log(where(target.array > 0, target, 1.0))
         loss = target * (logt - input)
     if reduction == "batchmean":
-        return ops.sum(loss) * (1.0 / input.shape[0])
+        return sum(loss) * (1.0 / input.shape[0])
     return _reduce(loss, reduction, "kl_div")

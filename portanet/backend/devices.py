@@ -1,16 +1,18 @@
 """PyTorch's device names on portanet's backends: ``pn.device("cpu" | "cuda" | "cuda:1")``.
 
 A device is where a tensor lives, named as PyTorch names it; which array library holds
-it is decided here (and only here), from the current backend:
+it is decided here, from the current backend, by asking its adapter (``torch_device``,
+``cpu_place``, ``gpu_place``, ``gpu_count``):
 
 * ``"cpu"`` is the CPU backend in use: the current backend when it computes on the CPU
-  (numpy, torch on CPU, array_api_strict's CPU device), otherwise the CPU side of the
-  same library (torch on CUDA -> torch on CPU; CuPy -> NumPy).
+  (numpy, torch or JAX on CPU, array_api_strict's CPU device), otherwise the CPU side of
+  the same library (torch/JAX on a GPU -> on the CPU; CuPy -> NumPy; array_api_strict's
+  simulated ``device1`` -> its CPU device).
 * ``"cuda[:i]"`` is the GPU backend: torch on ``cuda:i`` while torch is the current
-  backend, CuPy on GPU ``i`` otherwise.  Without one, moving there raises
-  ``RuntimeError: No CUDA GPUs are available`` naming what to install.
-* A backend name (``"numpy"``, ``"torch"``, ``"array_api_strict"``, ``"cupy"``) or a
-  :class:`~portanet.backend.Backend` is still accepted by ``.to()``.
+  backend, a JAX GPU while JAX is, CuPy on GPU ``i`` otherwise.  Without one, moving
+  there raises ``RuntimeError: No CUDA GPUs are available`` naming what to install.
+* A backend name (``"numpy"``, ``"torch"``, ``"jax"``, ``"array_api_strict"``, ``"cupy"``)
+  or a :class:`~portanet.backend.Backend` is still accepted by ``.to()``.
 
 ``pn.device("cuda")`` is resolved when it is used, against the backend current at that
 moment: after ``pn.set_backend("torch")`` it means torch's CUDA device, otherwise CuPy.
@@ -26,10 +28,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import backend as _backend
-from .backend import Backend, BackendError
+from .core import Backend
+from .dtypes import DTYPE_NAMES, dtype_name
+from .generic import BackendError
+from .registry import get_backend, resolve_backend, set_backend
 
-__all__ = ["device", "backend_for", "device_of", "set_default_device", "get_default_device",
+__all__ = ["device", "backend_for", "backend_device", "set_default_device", "get_default_device",
            "parse_to", "gpu_backend_available", "gpu_count"]
 
 _TYPES = ("cpu", "cuda")
@@ -98,35 +102,21 @@ class device:
 
 
 # ------------------------------------------------------------ device <-> backend
-def _torch_is_cuda(bk: Backend) -> bool:
-    return bk.name == "torch" and bk.device is not None and "cuda" in str(bk.device)
+# What differs between libraries is asked of their adapters (torch_device, cpu_place,
+# gpu_place, gpu_count): no backend name is compared here.
 
-
-def _is_gpu(bk: Backend) -> bool:
-    return bk.name == "cupy" or _torch_is_cuda(bk)
-
-
-def device_of(bk: Backend) -> device:
+def backend_device(bk: Backend) -> device:
     """The :class:`device` a backend's arrays live on (``Tensor.device``)."""
-    if bk.name == "cupy":
-        return device("cuda", int(getattr(bk.device, "id", 0) or 0))
-    if _torch_is_cuda(bk):
-        d = str(bk.device)
-        return device(d if ":" in d else "cuda:0")
-    return device("cpu")
+    kind, index = bk.adapter.torch_device(bk)
+    return device(kind, index)
 
 
 def _cpu_of(bk: Backend) -> Backend:
-    if bk.name == "cupy":
-        return _backend._make("numpy")
-    if _torch_is_cuda(bk):
-        return _backend._make("torch", "cpu")
-    if bk.name == "array_api_strict" and bk.device is not None:
-        return _backend._make("array_api_strict")   # its CPU device
-    return bk
+    place = bk.adapter.cpu_place(bk)
+    return bk if place is None else resolve_backend(*place)
 
 
-def _no_gpu(why: str) -> RuntimeError:
+def no_gpu_error(why: str) -> RuntimeError:
     return RuntimeError(
         f"No CUDA GPUs are available ({why}). portanet's 'cuda' device is CuPy (pip install "
         "'portanet[cuda12]' on a machine with an NVIDIA GPU), or torch on CUDA while the "
@@ -134,20 +124,10 @@ def _no_gpu(why: str) -> RuntimeError:
 
 
 def _gpu_of(bk: Backend, index: int | None) -> Backend:
-    i = 0 if index is None else index
-    if bk.name == "torch":
-        import torch
-        if not torch.cuda.is_available():
-            raise _no_gpu("torch.cuda.is_available() is False")
-        if i >= torch.cuda.device_count():
-            raise RuntimeError(f"CUDA error: invalid device ordinal cuda:{i} "
-                               f"({torch.cuda.device_count()} GPUs visible)")
-        return _backend._make("torch", f"cuda:{i}")
     try:
-        out = _backend._make("cupy", i)
+        return resolve_backend(*bk.adapter.gpu_place(bk, 0 if index is None else index))
     except BackendError as e:
-        raise _no_gpu(str(e)) from None
-    return out
+        raise no_gpu_error(str(e)) from None
 
 
 def backend_for(where: Any, current: Backend | None = None) -> Backend:
@@ -155,15 +135,15 @@ def backend_for(where: Any, current: Backend | None = None) -> Backend:
     means now; see the module docstring for the mapping."""
     if isinstance(where, Backend):
         return where
-    cur = _backend.get_backend() if current is None else current
+    cur = get_backend() if current is None else current
     if isinstance(where, str) and where.split(":")[0] not in _TYPES:
-        return _backend._make(where)     # a backend name
+        return resolve_backend(where)     # a backend name
     d = device(where)
     if d.type == "cpu":
         return _cpu_of(cur)
-    if _is_gpu(cur) and device_of(cur).index == (d.index or 0):
+    if backend_device(cur) == device("cuda", d.index or 0):
         return cur
-    return _gpu_of(_cpu_of(cur) if cur.name != "cupy" else cur, d.index)
+    return _gpu_of(cur, d.index)
 
 
 def gpu_backend_available() -> bool:
@@ -173,16 +153,8 @@ def gpu_backend_available() -> bool:
 
 def gpu_count() -> int:
     """How many GPUs ``"cuda:i"`` can name under the current backend."""
-    bk = _backend.get_backend()
-    if bk.name == "torch":
-        import torch
-        return torch.cuda.device_count() if torch.cuda.is_available() else 0
-    try:
-        _backend._make("cupy")
-    except (BackendError, ImportError, Exception):
-        return 0
-    import cupy
-    return int(cupy.cuda.runtime.getDeviceCount())
+    bk = get_backend()
+    return bk.adapter.gpu_count(bk)
 
 
 def set_default_device(where: Any) -> None:
@@ -192,7 +164,7 @@ def set_default_device(where: Any) -> None:
     Example:
         >>> pn.set_default_device("cpu")
     """
-    _backend.set_backend(backend_for("cpu" if where is None else where))
+    set_backend(backend_for("cpu" if where is None else where))
 
 
 def get_default_device() -> device:
@@ -202,18 +174,21 @@ def get_default_device() -> device:
         >>> pn.get_default_device()
         device(type='cpu')
     """
-    return device_of(_backend.get_backend())
+    return backend_device(get_backend())
 
 
 # ------------------------------------------------------------ .to(...) arguments
+_DTYPE_WORDS = set(DTYPE_NAMES) | {"float", "double", "half", "long", "int", "short"}
+
+
 def _is_dtype_like(x: Any) -> bool:
-    from .dtypes import dtype, as_dtype
-    if isinstance(x, dtype):
+    if getattr(x, "__portanet_dtype__", False):     # pn.float32 (portanet/dtypes.py)
         return True
+    if isinstance(x, str):
+        return x in _DTYPE_WORDS
     try:
-        as_dtype(x)
-        return True
-    except TypeError:
+        return dtype_name(x) in _DTYPE_WORDS
+    except Exception:
         return False
 
 
@@ -237,7 +212,7 @@ def parse_to(owner: str, args: tuple, kwargs: dict):
             continue
         if hasattr(a, "_bk") and hasattr(a, "array"):     # .to(other_tensor)
             backend, dtype = a._bk, a.array.dtype
-        elif isinstance(a, Backend) or (isinstance(a, str) and a in _backend.KNOWN_BACKENDS) or (
+        elif isinstance(a, Backend) or (isinstance(a, str) and a in _known()) or (
                 hasattr(a, "asarray") and hasattr(a, "matmul")):   # a backend or namespace
             backend = a
         elif isinstance(a, (device, int)) or (isinstance(a, str) and a.split(":")[0] in _TYPES):
@@ -250,9 +225,14 @@ def parse_to(owner: str, args: tuple, kwargs: dict):
     if backend is not None:
         if where is not None:
             raise TypeError(f"{owner}.to(): give a backend or a device, not both ({where!r})")
-        bk = backend if isinstance(backend, Backend) and dev is None else _backend._make(backend, dev)
+        bk = backend if isinstance(backend, Backend) and dev is None else resolve_backend(backend, dev)
     elif where is not None or dev is not None:
         bk = backend_for(where if where is not None else dev)
     else:
         bk = None
     return bk, dtype, copy
+
+
+def _known():
+    from .generic import ADAPTERS
+    return ADAPTERS
