@@ -9,7 +9,13 @@ Example:
 __version__ = "0.1.0"
 
 from . import backend, checks, random  # noqa: E402,F401
-from .autograd.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402,F401
+from .dtypes import (bool, complex64, complex128, double, dtype, float, float16, float32,  # noqa: E402,F401,A004
+                     float64, get_default_dtype, half, int, int8, int16, int32, int64, long,
+                     promote_types, result_type, set_default_dtype, short, uint8)
+from .backend.devices import device, get_default_device, set_default_device  # noqa: E402,F401
+from . import accelerator, cuda  # noqa: E402,F401
+from .autograd.function import (Function, enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: E402,F401
+                                set_grad_enabled)
 from .autograd.tensor import Tensor, as_tensor, tensor  # noqa: E402,F401
 from .backend import (Backend, BackendError, available_backends, get_backend, set_backend,  # noqa: E402,F401
                       to_numpy, use_backend)
@@ -18,4 +24,5 @@ from .random import manual_seed  # noqa: E402,F401
 from . import nn, optim, testing  # noqa: E402,F401
 from .io import CheckpointError, load, load_checkpoint, save, save_checkpoint  # noqa: E402,F401
 from . import data, distributed, train, utils  # noqa: E402,F401
-from .creation import arange, full, ones, ones_like, rand, randint, randn, zeros, zeros_like  # noqa: E402,F401
+from .creation import *  # noqa: E402,F401,F403
+from .random import Generator  # noqa: E402,F401

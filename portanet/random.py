@@ -37,16 +37,31 @@ class Generator:
 
     replica = 0  # data-parallel rank: forks the key of per-replica draws (bernoulli)
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, device=None):
+        from .backend.devices import device as _device
+        # PyTorch: Generator(device="cpu"); the stream is the same on every device here
+        self.device = _device("cpu" if device is None else device)
         self.manual_seed(seed)
 
     def manual_seed(self, seed: int) -> "Generator":
-        self.seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        """Restart the stream from ``seed``; returns the generator (chainable, as PyTorch)."""
+        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
         self.offset = 0
         return self
 
+    def seed(self) -> int:
+        """Seed the stream from the operating system's entropy; returns the new seed."""
+        import os
+        s = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed the stream started from."""
+        return self._seed
+
     def get_state(self) -> dict:
-        return {"seed": self.seed, "offset": self.offset}
+        return {"seed": self._seed, "offset": self.offset}
 
     def set_state(self, state: dict) -> None:
         """Restore :meth:`get_state`; a malformed state raises ValueError and changes nothing."""
@@ -63,7 +78,7 @@ class Generator:
         seed, offset = int(state["seed"]), int(state["offset"])
 
         def commit():
-            self.seed, self.offset = seed, offset
+            self._seed, self.offset = seed, offset
         return commit
 
     def _take(self, n: int) -> int:
@@ -124,7 +139,7 @@ def _uint32_block(n: int, gen: Generator, bk, per_replica: bool = False):
     from . import philox
     from .backend.fast import lookup
     start = gen._take(n)
-    key = _replica_key(gen.seed, gen.replica) if per_replica else gen.seed
+    key = _replica_key(gen._seed, gen.replica) if per_replica else gen._seed
     fused = lookup(bk.xp, "philox_uint32")  # NumPy with numba: one loop, same bits
     out = fused(key, start, n) if fused is not None else None
     return out if out is not None else philox.uint32_stream(bk.xp, key, start, n, bk.device)
@@ -215,5 +230,5 @@ def permutation(n: int, generator: Generator | None = None):
     gen = generator or default_generator
     from . import philox
     start = gen._take(n)
-    keys = philox.uint32_stream(np, gen.seed, start, n, None)
+    keys = philox.uint32_stream(np, gen._seed, start, n, None)
     return np.argsort(keys, kind="stable")

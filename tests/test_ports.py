@@ -28,32 +28,7 @@ RTOL = 2e-4
 # torchapi): (the error they stop with, as a regex; what is missing, first name first).
 # Until then the losses recorded before the stop are compared, and the test is an
 # expected failure that names the missing piece.
-BLOCKED: dict[str, tuple[str, str]] = {
-    "polynomial_nn": (r"AttributeError: module 'portanet' has no attribute 'linspace'",
-                      "torch.linspace (then torch.sin, Tensor.pow, float32 ** int64 staying "
-                      "float32, param -= ... in place)"),
-    "polynomial_module": (r"AttributeError: module 'portanet' has no attribute 'linspace'",
-                          "torch.linspace (then torch.sin)"),
-    "polynomial_optim": (r"AttributeError: module 'portanet' has no attribute 'linspace'",
-                         "torch.linspace (then torch.sin, Tensor.pow, float32 ** int64 staying float32)"),
-    "polynomial_autograd": (r"AttributeError: module 'portanet' has no attribute 'float'",
-                            "torch.float (then torch.device, linspace/randn(device=, dtype=), "
-                            "a -= ... in place)"),
-    "blitz_neural_networks": (r"AttributeError: 'Tensor' object has no attribute 'sub_'",
-                              "Tensor.sub_ through .data"),
-    "blitz_cifar10": (r"ValueError: too many values to unpack \(expected 2\)",
-                      "_, predicted = torch.max(outputs, 1) (values only; then torch.device, "
-                      "torch.cuda)"),
-    "mnist_main": (r"AttributeError: module 'portanet' has no attribute 'accelerator'",
-                   "torch.accelerator (then torch.device, .to(device), argmax, eq, view_as)"),
-    "quickstart": (r"AttributeError: module 'portanet' has no attribute 'accelerator'",
-                   "torch.accelerator (then .to(device), argmax, .type(torch.float))"),
-    "char_rnn_classification": (r"AttributeError: module 'portanet' has no attribute 'device'",
-                                "torch.device (then torch.cuda, set_default_device, "
-                                "get_default_device, torch.long, torch.Generator, topk, "
-                                "x[i][0][j] = 1 through chained views, += in place, .cpu())"),
-    "lazy_lenet_bn": (r"AttributeError: 'Tensor' object has no attribute 'argmax'", "Tensor.argmax"),
-}
+BLOCKED: dict[str, tuple[str, str]] = {}   # all ten run to the end since branch torchapi
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 

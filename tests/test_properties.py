@@ -137,8 +137,13 @@ def shape_and_axis(draw):
     return shape, axis, draw(st.booleans())
 
 
-REDUCE = {"sum": (pn.sum, np.sum), "mean": (pn.mean, np.mean), "max": (pn.max, np.max),
-          "min": (pn.min, np.min)}
+def _values(fn):
+    """amax/amin in the (axis, keepdims) spelling (max/min with a dim also give indices)."""
+    return lambda t, axis, keepdims: fn(t, dim=() if axis is None else axis, keepdim=keepdims)
+
+
+REDUCE = {"sum": (pn.sum, np.sum), "mean": (pn.mean, np.mean), "max": (_values(pn.amax), np.max),
+          "min": (_values(pn.amin), np.min)}
 
 
 @PROPS

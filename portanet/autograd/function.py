@@ -404,3 +404,17 @@ _NO_GRADS = itertools.repeat(None)  # zip() with the inputs stops at the inputs
 _new = object.__new__
 
 from .tensor import wrap  # noqa: E402  (cycle: Tensor uses Function for its operators)
+
+
+def inference_mode(mode=True):
+    """``torch.inference_mode``: no graph is recorded inside (here the same as
+    :func:`no_grad`; ``mode=False`` leaves recording on).  A context manager or a
+    decorator, with or without the call.
+
+    Example:
+        >>> with pn.inference_mode():
+        ...     y = model(x)
+    """
+    if callable(mode):           # @pn.inference_mode without parentheses
+        return set_grad_enabled(False)(mode)
+    return set_grad_enabled(not mode)

@@ -16,6 +16,7 @@ from ..backend import (Backend, BackendError, device_of, dtype_name, format_arra
 from . import function as _fn
 from . import hooks as _hooks
 from .version import bump as _bump
+from ..dtypes import as_dtype as _as_dtype
 
 __all__ = ["Tensor", "tensor", "as_tensor"]
 
@@ -34,7 +35,7 @@ class Tensor:
     """
 
     __slots__ = ("array", "grad", "requires_grad", "_node", "_bk", "_version", "_hooks",
-                 "_out", "_why", "_base", "__weakref__")
+                 "_out", "_why", "_base", "_vidx", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + Tensor` defer to Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -92,14 +93,28 @@ class Tensor:
     def _set_inplace(self, array: Any, why: str = "an in-place operation") -> None:
         """Make ``array`` this tensor's new value after an in-place change; stamp versions.
 
-        The same array is written back into every tensor this one aliases (``.data``),
-        so in-place operations behave alike on mutable and immutable backends.
+        The change reaches every tensor this one aliases: the same array goes to the
+        tensor a ``.data`` alias came from, and a view made by basic indexing (``x[i]``)
+        writes its new value into its base's slice (a no-op copy where the view's memory
+        was written already), so in-place operations behave alike on mutable and
+        immutable (JAX) backends.
         """
         t = self
         while t is not None:
+            same = array is t.array
             t.array = array
             _bump(t, why)
-            t = getattr(t, "_base", None)
+            base = getattr(t, "_base", None)
+            if base is None:
+                return
+            index = getattr(t, "_vidx", None)
+            if index is not None:
+                if same:      # written through the view's memory, which the base shares
+                    array = base.array
+                else:
+                    from ..backend.inplace import set_at
+                    array = set_at(base._bk.xp, base.array, index, array)
+            t = base
 
     # ----------------------------------------------------------------- basics
     @property
@@ -108,7 +123,9 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.array.dtype
+        """The data type as a :class:`portanet.dtype` (``t.dtype == pn.float32``); the
+        backend's own dtype object is ``t.array.dtype``."""
+        return _as_dtype(self.array.dtype)
 
     @property
     def ndim(self) -> int:
@@ -116,7 +133,9 @@ class Tensor:
 
     @property
     def device(self):
-        return self._bk.device if self._bk.device is not None else device_of(self.array)
+        """Where the tensor lives, as PyTorch names it (``device(type='cpu')``, ``cuda:0``)."""
+        from ..backend.devices import backend_device
+        return backend_device(self._bk)
 
     @property
     def backend(self) -> Backend:
@@ -191,12 +210,24 @@ class Tensor:
             _host.flush_checks()
         return _host.host_read("item", _item, d)
 
-    def numpy(self):
-        """A host NumPy copy of the data (the tensor must not require a gradient graph)."""
+    def numpy(self, *, force: bool = False):
+        """The data as a host NumPy array, as ``torch.Tensor.numpy``: refused for a tensor
+        that requires grad (use ``detach()``) or lives on a GPU (use ``cpu()``) unless
+        ``force=True``.  On NumPy it shares memory with the tensor."""
+        if not force:
+            if self.requires_grad:
+                raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                                   "Use tensor.detach().numpy() instead.")
+            dev = self.device
+            if dev.type != "cpu":
+                raise TypeError(f"can't convert {dev} device type tensor to numpy. Use "
+                                "Tensor.cpu() to copy the tensor to host memory first.")
         return self._bk.to_numpy(self.array)
 
     def tolist(self):
-        return self.numpy().tolist()
+        """The data as (nested) Python numbers."""
+        from ..backend import to_numpy
+        return to_numpy(self.array).tolist()
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph."""
@@ -208,27 +239,102 @@ class Tensor:
         self.requires_grad = flag
         return self
 
-    def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Tensor":
-        """Copy to another backend/device and/or cast; returns ``self`` when nothing changes."""
-        bk = self._bk if backend is None and device is None else resolve_backend(
-            backend if backend is not None else self._bk, device)
-        out = self if bk.same_place(self._bk) else wrap(_convert_between(self, bk), bk, False)
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Move and/or cast, with PyTorch's overloads; returns ``self`` when nothing changes
+        (unless ``copy=True``).
+
+        ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype)``,
+        ``to(other_tensor)``; a device is ``"cpu"``, ``"cuda[:i]"``, a :class:`portanet.device`
+        or a backend name (``"torch"``), see :mod:`portanet.devices`.  Departure from
+        PyTorch: a copy to another backend or device is a new leaf (it requires grad if
+        ``self`` does) rather than a node of ``self``'s graph; a dtype change stays on it.
+
+        Example:
+            >>> x = pn.randn(2, 3).to("cpu", pn.float64)
+        """
+        from ..backend.devices import parse_to
+        bk, dtype, copy = parse_to("Tensor", args, kwargs)
+        out = self
+        if bk is not None and not bk.same_place(self._bk):
+            out = wrap(_convert_between(self, bk), bk, False)
+            if self.requires_grad and out._node is None:
+                out.requires_grad = True
         if dtype is not None:
-            dt = resolve_dtype(dtype, bk.xp)
-            if dt != out.dtype:
+            dt = resolve_dtype(dtype, out._bk.xp)
+            if dt != out.array.dtype:
                 out = out.astype(dt)
-        if out is not self and self.requires_grad and out._node is None:
-            out.requires_grad = True
+        if copy and out is self:
+            out = self.clone()
         return out
+
+    def cpu(self) -> "Tensor":
+        """This tensor on the CPU backend in use (``self`` when it is there already)."""
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        """This tensor on the GPU (CuPy, or torch on CUDA under the torch backend);
+        raises ``RuntimeError: No CUDA GPUs are available`` without one."""
+        from ..backend.devices import device as _device
+        return self.to(_device("cuda") if device is None else _device(device))
 
     # astype, the arithmetic operators and the other math methods are registered by their
     # op families in portanet/ops (so autograd never imports ops)
 
+    def type(self, dtype: Any = None, non_blocking: bool = False):
+        """Cast to ``dtype``; with no argument, PyTorch's type string (``"torch.FloatTensor"``
+        style, as ``"portanet.FloatTensor"``)."""
+        if dtype is None:
+            name = dtype_name(self.array.dtype)
+            return "portanet." + _TYPE_NAMES.get(name, name + "Tensor")
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            inv = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = inv.get(dtype.rsplit(".", 1)[-1], dtype)
+        dt = resolve_dtype(dtype, self._bk.xp)
+        return self if dt == self.array.dtype else self.astype(dt)
+
     def float(self) -> "Tensor":
-        return self.astype("float32")
+        """``self.to(pn.float32)``."""
+        return self.type("float32")
 
     def double(self) -> "Tensor":
-        return self.astype("float64")
+        """``self.to(pn.float64)``."""
+        return self.type("float64")
+
+    def half(self) -> "Tensor":
+        """``self.to(pn.float16)`` (where the backend has float16)."""
+        return self.type("float16")
+
+    def long(self) -> "Tensor":
+        """``self.to(pn.int64)``."""
+        return self.type("int64")
+
+    def int(self) -> "Tensor":
+        """``self.to(pn.int32)``."""
+        return self.type("int32")
+
+    def short(self) -> "Tensor":
+        return self.type("int16")
+
+    def bool(self) -> "Tensor":
+        """``self.to(pn.bool)``."""
+        return self.type("bool")
+
+    def byte(self) -> "Tensor":
+        return self.type("uint8")
+
+    def is_floating_point(self):
+        """True for float16/32/64 tensors."""
+        return _is_float(self._bk.xp, self.array.dtype)
+
+    def dim(self):
+        """Number of dimensions (``ndim``)."""
+        return self.array.ndim
+
+    ndimension = dim
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
@@ -288,6 +394,11 @@ class Tensor:
 
     def __dlpack_device__(self):
         return self.array.__dlpack_device__()
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 def wrap(array, bk: Backend, requires_grad: bool) -> Tensor:
@@ -384,6 +495,6 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None:
-        return wrap(like._bk.asarray(x, like.dtype if isinstance(x, (int, float)) else None),
+        return wrap(like._bk.asarray(x, like.array.dtype if isinstance(x, (int, float)) else None),
                      like._bk, False)
     return tensor(x)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 # one import per library: each adapter registers itself under its name, in this order
 from . import numpy_adapter, cupy_adapter, torch_adapter, strict_adapter, jax_adapter  # noqa: F401,I001
-from . import fast, inplace  # noqa: F401
+from . import devices, fast, inplace  # noqa: F401
 from .core import Backend
 from .dtypes import dtype_name, resolve_dtype
 from .generic import ADAPTERS, Adapter, BackendError, NamespaceAdapter

@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from . import fast, host
-from .dtypes import resolve_dtype
+from .dtypes import DEFAULT_FLOAT, resolve_dtype
 from .generic import Adapter
 
 __all__ = ["Backend"]
@@ -38,7 +38,7 @@ class Backend:
         self.name = name
         self.xp = xp
         self.device = device
-        self.float_dtype = xp.float32
+        self.float_dtype = getattr(xp, DEFAULT_FLOAT[0])
         self.adapter = adapter if adapter is not None else Adapter()
         self._free: bool | None = None   # reads_are_free, found on first use
 

@@ -54,6 +54,12 @@ class CupyAdapter(Adapter):
         except Exception as e:  # doctor's training check still tells whether it works
             return f"{text} (GPU name unknown: {e})"
 
+    def torch_device(self, bk) -> tuple:
+        return ("cuda", int(getattr(bk.device, "id", 0) or 0))
+
+    def cpu_place(self, bk) -> tuple:
+        return ("numpy", None)
+
     def is_array(self, array: Any) -> bool:
         return array_api_compat.is_cupy_array(array)
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-__all__ = ["resolve_dtype", "dtype_name", "DTYPE_NAMES"]
+__all__ = ["resolve_dtype", "dtype_name", "DTYPE_NAMES", "DEFAULT_FLOAT"]
+
+# the floating dtype of new tensors on every backend (pn.set_default_dtype changes it)
+DEFAULT_FLOAT = ["float32"]
 
 DTYPE_NAMES = ("float32", "float64", "float16", "int8", "int16", "int32", "int64",
                "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128")
@@ -21,6 +24,8 @@ _ALIASES = {"float": "float32", "double": "float64", "long": "int64", "int": "in
 
 def resolve_dtype(dtype: Any, xp: ModuleType) -> Any:
     """Map a dtype name (``"float32"``), or a dtype of any library, to ``xp``'s dtype object."""
+    if getattr(dtype, "__portanet_dtype__", False):   # pn.float32 and its kin
+        dtype = dtype.name
     if not isinstance(dtype, str):
         for n in DTYPE_NAMES:  # already one of xp's own dtypes
             d = getattr(xp, n, None)
@@ -30,7 +35,11 @@ def resolve_dtype(dtype: Any, xp: ModuleType) -> Any:
     name = _ALIASES.get(dtype, dtype)
     if name not in DTYPE_NAMES:
         raise TypeError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPE_NAMES)}")
-    return getattr(xp, name)
+    try:
+        return getattr(xp, name)
+    except AttributeError:
+        raise TypeError(f"dtype {name} is not available on the backend "
+                        f"{getattr(xp, '__name__', xp)!r}") from None
 
 
 def dtype_name(dtype: Any) -> str:

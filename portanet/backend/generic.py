@@ -95,6 +95,33 @@ class Adapter:
         """The library's device object for ``device`` (a name such as ``"cuda:0"``)."""
         return device
 
+    def torch_device(self, bk) -> tuple:
+        """PyTorch's name for where ``bk``'s arrays live: ``("cpu", None)`` or ``("cuda", i)``
+        (``Tensor.device``; see ``backend/devices.py``)."""
+        return ("cpu", None)
+
+    def cpu_place(self, bk) -> tuple | None:
+        """``(backend name, device)`` that ``"cpu"`` means while ``bk`` is current, or
+        ``None`` for ``bk`` itself (a CPU library)."""
+        return None
+
+    def gpu_place(self, bk, index: int) -> tuple:
+        """``(backend name, device)`` that ``"cuda:index"`` means while ``bk`` is current:
+        CuPy, unless the library has its own GPU arrays."""
+        return ("cupy", index)
+
+    def gpu_count(self, bk) -> int:
+        """How many GPUs ``"cuda:i"`` can name while ``bk`` is current (CuPy's by default)."""
+        ad = ADAPTERS.get("cupy")
+        if ad is None:
+            return 0
+        try:
+            ad.load()
+            import cupy
+            return int(cupy.cuda.runtime.getDeviceCount())
+        except Exception:
+            return 0
+
     def describe_device(self, bk) -> str:
         """The device arrays are created on, in words (for ``doctor``)."""
         x = bk.asarray([0.0])

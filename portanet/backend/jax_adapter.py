@@ -31,7 +31,7 @@ from typing import Any, Callable
 import array_api_compat
 import numpy as np
 
-from .generic import Adapter
+from .generic import Adapter, BackendError
 
 __all__ = ["JaxAdapter"]
 
@@ -56,6 +56,28 @@ class JaxAdapter(Adapter):
             kind = "gpu" if kind == "cuda" else kind
             return jax.devices(kind)[int(index or 0)]
         return device
+
+    # JAX holds CPU and GPU arrays itself: while it is current, "cuda" is a JAX GPU
+    def torch_device(self, bk) -> tuple:
+        d = bk.device
+        if d is None or getattr(d, "platform", "cpu") == "cpu":
+            return ("cpu", None)
+        return ("cuda", int(getattr(d, "id", 0)))
+
+    def cpu_place(self, bk) -> tuple | None:
+        return None if self.torch_device(bk)[0] == "cpu" else ("jax", None)
+
+    def gpu_place(self, bk, index: int) -> tuple:
+        if index >= self.gpu_count(bk):
+            raise BackendError("JAX sees no GPU (pip install 'jax[cuda12]' on a CUDA machine)")
+        return ("jax", f"cuda:{index}")
+
+    def gpu_count(self, bk) -> int:
+        import jax
+        try:
+            return len(jax.devices("gpu"))
+        except RuntimeError:
+            return 0
 
     def is_array(self, array: Any) -> bool:
         return array_api_compat.is_jax_array(array)

@@ -174,3 +174,13 @@ def reference_backend() -> str:
 def library_version(name: str) -> str:
     """The installed version of backend ``name``'s library, or ``"not installed"``."""
     return ADAPTERS[name].version()
+
+
+def set_default_float(name: str) -> None:
+    """Make ``name`` ("float32"/"float64") every backend's floating dtype for new tensors
+    (``pn.set_default_dtype``)."""
+    from .dtypes import DEFAULT_FLOAT
+    DEFAULT_FLOAT[0] = name
+    with _lock:
+        for bk in list(_cache.values()):
+            bk.float_dtype = getattr(bk.xp, name)

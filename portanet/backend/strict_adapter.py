@@ -29,6 +29,10 @@ class StrictAdapter(Adapter):
     def parse_device(self, xp: ModuleType, device: Any) -> Any:
         return xp.Device(device) if isinstance(device, str) else device
 
+    def cpu_place(self, bk) -> tuple | None:
+        # its simulated devices ("device1") stand in for a GPU; "cpu" is its CPU device
+        return None if bk.device is None else ("array_api_strict", None)
+
     def is_array(self, array: Any) -> bool:
         return type(array).__module__.startswith("array_api_strict")
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import array_api_compat
 import numpy as np
 
-from .generic import Adapter
+from .generic import Adapter, BackendError
 
 __all__ = ["TorchAdapter"]
 
@@ -33,6 +33,29 @@ class TorchAdapter(Adapter):
             import torch
             return torch.device(device)
         return device
+
+    # torch holds CPU and CUDA arrays itself: while it is current, "cuda" is torch on CUDA
+    def torch_device(self, bk) -> tuple:
+        d = bk.device
+        if d is None or getattr(d, "type", str(d)) == "cpu":
+            return ("cpu", None)
+        return ("cuda", d.index if getattr(d, "index", None) is not None else 0)
+
+    def cpu_place(self, bk) -> tuple | None:
+        return None if self.torch_device(bk)[0] == "cpu" else ("torch", None)
+
+    def gpu_place(self, bk, index: int) -> tuple:
+        import torch
+        if not torch.cuda.is_available():
+            raise BackendError("torch.cuda.is_available() is False")
+        if index >= torch.cuda.device_count():
+            raise BackendError(f"invalid device ordinal cuda:{index} ({torch.cuda.device_count()} "
+                               "GPUs visible)")
+        return ("torch", f"cuda:{index}")
+
+    def gpu_count(self, bk) -> int:
+        import torch
+        return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
     def is_array(self, array: Any) -> bool:
         return array_api_compat.is_torch_array(array)

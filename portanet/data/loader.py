@@ -208,7 +208,7 @@ class DataLoader:
         pool = self._pool
         if pool is None or not pool.alive:
             gen = self._gen()
-            pool = WorkerPool(self, fetch, _mix(gen.seed, gen.offset, self.epoch))
+            pool = WorkerPool(self, fetch, _mix(gen.initial_seed(), gen.offset, self.epoch))
             if self.persistent_workers:
                 self._pool = pool
         b = start

@@ -162,7 +162,7 @@ class MultiheadAttention(Module):
         q, k, v = (ops.permute(ops.reshape(t, (N, t.shape[1], h, d)), (0, 2, 1, 3)) for t in (q, k, v))
         if self.add_zero_attn:
             bk = q._bk
-            z = Tensor.from_array(bk.xp.zeros((N, h, 1, d), dtype=q.dtype, device=bk.device), bk)
+            z = Tensor.from_array(bk.xp.zeros((N, h, 1, d), dtype=q.array.dtype, device=bk.device), bk)
             k, v = ops.concat([k, z], axis=2), ops.concat([v, z], axis=2)
             mask = _pad_key(mask)
         p = self.dropout if self.training else 0.0
@@ -245,5 +245,5 @@ def _pad_key(mask):
     if mask is None:
         return None
     bk = mask._bk
-    z = Tensor.from_array(bk.xp.zeros(mask.shape[:-1] + (1,), dtype=mask.dtype, device=bk.device), bk)
+    z = Tensor.from_array(bk.xp.zeros(mask.shape[:-1] + (1,), dtype=mask.array.dtype, device=bk.device), bk)
     return ops.concat([mask, z], axis=-1)

@@ -94,7 +94,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     xp = tensor._bk.xp
-    return _fill(tensor, xp.full(tensor.shape, val, dtype=tensor.dtype, device=tensor._bk.device))
+    return _fill(tensor, xp.full(tensor.shape, val, dtype=tensor.array.dtype, device=tensor._bk.device))
 
 
 def zeros_(tensor: Tensor) -> Tensor:

@@ -227,7 +227,7 @@ class Module:
             p.requires_grad = flag
         return self
 
-    def to(self, backend: Any = None, dtype: Any = None, device: Any = None) -> "Module":
+    def to(self, *args, **kwargs) -> "Module":
         """Move (or cast) every parameter and buffer in place, keeping object identity.
 
         An optimizer built before the move keeps working: it recognizes its parameters'
@@ -236,19 +236,35 @@ class Module:
         as if the model had always been there.  (PyTorch asks to build the optimizer
         after ``model.to(device)``; here both orders work.)  Gradients are dropped.
 
+        Takes what ``Tensor.to`` takes: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
+        ``to(tensor)``, a backend name (``"torch"``), ``backend=``/``device=`` keywords;
+        a dtype casts floating parameters and buffers only, as PyTorch.
+
         Example:
             >>> model.to("torch")                     # Adam's moments follow at opt.step()
         """
+        from ..backend.devices import parse_to
+        target, dtype, _ = parse_to("Module", args, kwargs)
         for t in list(self.parameters()) + list(self.buffers()):
             if is_lazy(t):   # a lazy module before its first call: keep the target for later
-                bk = t._bk if backend is None and device is None else resolve_backend(
-                    backend if backend is not None else t._bk, device)
-                t._placeholder_to(bk, dtype if _is_float_t(t) else None)
+                t._placeholder_to(t._bk if target is None else target,
+                                  dtype if _is_float_t(t) else None)
                 continue
-            new = t.to(backend, dtype=dtype if _is_float_t(t) else None, device=device)
+            new = t.to(t._bk if target is None else target, dtype=dtype if _is_float_t(t) else None)
             t.array, t._bk = new.array, new._bk
             t.grad = None
         return self
+
+    def cpu(self) -> "Module":
+        """Move every parameter and buffer to the CPU backend in use."""
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Move every parameter and buffer to the GPU ("cuda", see ``portanet.devices``)."""
+        return self.to("cuda" if device is None else device)
+
+    def half(self) -> "Module":
+        return self.to(dtype="float16")
 
     def double(self) -> "Module":
         return self.to(dtype="float64")

@@ -224,9 +224,9 @@ class RNNBase(Module):
         if hx is None:
             bk = w0._bk
             xp = bk.xp
-            h = Tensor.from_array(xp.zeros((B, Hout), dtype=w0.dtype, device=bk.device), bk)
+            h = Tensor.from_array(xp.zeros((B, Hout), dtype=w0.array.dtype, device=bk.device), bk)
             c = h if Hout == self.hidden_size else Tensor.from_array(
-                xp.zeros((B, self.hidden_size), dtype=w0.dtype, device=bk.device), bk)
+                xp.zeros((B, self.hidden_size), dtype=w0.array.dtype, device=bk.device), bk)
             return [h] * L, [c] * L
         if lstm:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -260,7 +260,7 @@ def _batch_take(h: Tensor, index: Tensor) -> Tensor:
     """``h[:, index]`` for ``h (L, B, H)``: one gather node (the index stays on the device)."""
     L, B = h.shape[:2]
     xp = h._bk.xp
-    idx = xp.arange(L, dtype=index.dtype, device=h._bk.device)[:, None] * B + index.array[None, :]
+    idx = xp.arange(L, dtype=index.array.dtype, device=h._bk.device)[:, None] * B + index.array[None, :]
     return Take.apply(h, idx=idx, lead=2, out_shape=h.shape)
 
 

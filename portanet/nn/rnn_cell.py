@@ -76,7 +76,7 @@ class RNNCellBase(Module):
         for what, h in states:
             if h is None:
                 bk = w._bk
-                h = Tensor.from_array(bk.xp.zeros(want, dtype=w.dtype, device=bk.device), bk)
+                h = Tensor.from_array(bk.xp.zeros(want, dtype=w.array.dtype, device=bk.device), bk)
             elif not isinstance(h, Tensor) or h.shape != want:
                 raise ValueError(f"{self._label()}: Expected {what} of shape {want} for input of "
                                  f"shape {input.shape}, got {getattr(h, 'shape', type(h).__name__)}")

@@ -29,3 +29,18 @@ __all__ = [
     "mean", "max", "min", "var", "std", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
     "gelu", "silu", "softplus", "softmax", "log_softmax", "linear", "square",
 ]
+
+# Index-returning reductions and sorting (issue 11): PyTorch's max/min with a dim return
+# (values, indices); these replace the values-only forms above.
+from .sorting import (amax, amin, argmax, argmin, argsort, max, min, return_types, sort,  # noqa: E402,F811
+                      topk)
+from . import inplace as _inplace  # noqa: E402,F401  (in-place methods, item assignment)
+from .inplace import masked_fill  # noqa: E402
+# Trigonometry, einsum and the everyday shape/copy conveniences (issue 11 item 6)
+from .einsum import einsum  # noqa: E402
+from .trig import arctan2, atan2, cos, cosh, sin, sinh, tan  # noqa: E402
+from .views import bmm, clone, eq, ge, gt, le, lt, meshgrid, ne, swapaxes, swapdims, t  # noqa: E402
+
+__all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk", "masked_fill",
+            "einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
+            "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]

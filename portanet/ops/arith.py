@@ -14,6 +14,7 @@ import math
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from . import promote as P
 from .util import Number, lift, py_scalar, register_methods, unbroadcast
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "square"]
@@ -187,78 +188,164 @@ def _mismatch(who: str, a: Tensor, b: Tensor, error: Exception) -> Exception:
                       "dimension must be equal or 1)")
 
 
+# PyTorch's type promotion (ops/promote.py) without slowing the common case: the op runs
+# first when the dtypes agree (a Python int or float with a tensor, or two tensors of one
+# dtype), and only a result of another dtype (NumPy's int / int -> float64, int + 0.5 ->
+# float64) or a refusal (array_api_strict's int + 0.5, bool + bool) takes the slow path
+# that casts the operands first.
+_REFUSED = (TypeError, OverflowError)
+
+
+def _scalar_slow(fn, a, c, op, **params):
+    if type(c) is bool and P.kind(a.array.dtype) == 0 and op in "+*":
+        return P.bool_op(a, c, op)
+    c = py_scalar(c)
+    a = P.scalar(a, c, op == "/")
+    if op == "-":
+        if type(c) is int and P.kind(a.array.dtype) == 1:   # -c may not fit an unsigned dtype
+            return Sub.apply(a, lift(c, a))
+        return AddScalar.apply(a, c=-c)
+    if op == "/":
+        return MulScalar.apply(a, c=1.0 / c)
+    return fn.apply(a, c=c, **params)
+
+
+def _pair_slow(fn, a, b, op):
+    a, b = P.pair(a, b, op == "/")
+    if op in "+*" and P.kind(a.array.dtype) == 0:
+        return P.bool_op(a, b, op)
+    return fn.apply(a, b)
+
+
 def add(a, b) -> Tensor:
-    """``a + b`` with broadcasting."""
+    """``a + b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, Number):
-        return AddScalar.apply(a, c=py_scalar(b))
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = AddScalar.apply(a, c=b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(AddScalar, a, b, "+")
     if isinstance(a, Number):
-        return AddScalar.apply(b, c=py_scalar(a))
+        return add(b, a)
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
     try:
-        return Add.apply(a, b)
-    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
+            try:
+                return Add.apply(a, b)
+            except _REFUSED:
+                pass
+        return _pair_slow(Add, a, b, "+")
+    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
         raise _mismatch("add", a, b, e) from None
 
 
 def sub(a, b) -> Tensor:
-    """``a - b`` with broadcasting."""
+    """``a - b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, Number):
-        return AddScalar.apply(a, c=-py_scalar(b))
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = AddScalar.apply(a, c=-b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(AddScalar, a, b, "-")
     if isinstance(a, Number):
-        return RSubScalar.apply(b, c=py_scalar(a))
+        a = py_scalar(a)
+        return RSubScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
     try:
-        return Sub.apply(a, b)
-    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
+            try:
+                return Sub.apply(a, b)
+            except _REFUSED:
+                pass
+        return _pair_slow(Sub, a, b, "-")
+    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
         raise _mismatch("sub", a, b, e) from None
 
 
 def mul(a, b) -> Tensor:
-    """``a * b`` with broadcasting."""
+    """``a * b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, Number):
-        return MulScalar.apply(a, c=py_scalar(b))
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = MulScalar.apply(a, c=b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(MulScalar, a, b, "*")
     if isinstance(a, Number):
-        return MulScalar.apply(b, c=py_scalar(a))
+        return mul(b, a)
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
     try:
-        return Mul.apply(a, b)
-    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
+            try:
+                return Mul.apply(a, b)
+            except _REFUSED:
+                pass
+        return _pair_slow(Mul, a, b, "*")
+    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
         raise _mismatch("mul", a, b, e) from None
 
 
 def div(a, b) -> Tensor:
-    """``a / b`` with broadcasting."""
+    """``a / b`` with broadcasting; integers divide to the default float dtype (PyTorch)."""
     if isinstance(b, Number):
-        return MulScalar.apply(a, c=1.0 / py_scalar(b))
+        t = type(b)
+        if t is float or t is int:
+            try:
+                out = MulScalar.apply(a, c=1.0 / b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _scalar_slow(MulScalar, a, b, "/")
     if isinstance(a, Number):
-        return RDivScalar.apply(b, c=py_scalar(a))
+        return RDivScalar.apply(P.scalar(b, a, True), c=py_scalar(a))
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
     try:
-        return Div.apply(a, b)
-    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        if a.array.dtype is b.array.dtype:
+            try:
+                out = Div.apply(a, b)
+                if out.array.dtype is a.array.dtype:
+                    return out
+            except _REFUSED:
+                pass
+        return _pair_slow(Div, a, b, "/")
+    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
         raise _mismatch("div", a, b, e) from None
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """``a ** b``; ``b`` may be a number or a Tensor."""
     if isinstance(b, Number):
-        return PowScalar.apply(a, c=py_scalar(b))
+        b = py_scalar(b)
+        return PowScalar.apply(P.scalar(a, b), c=b)
     if isinstance(a, Number):
-        return RPowScalar.apply(b, c=py_scalar(a))
+        a = py_scalar(a)
+        return RPowScalar.apply(P.scalar(b, a), c=a)
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
     try:
-        return Pow.apply(a, b)
-    except Exception as e:  # noqa: BLE001 - the shape mismatch in our words, not the backend's
+        return Pow.apply(*P.pair(a, b))
+    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
         raise _mismatch("pow", a, b, e) from None
 
 

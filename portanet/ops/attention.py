@@ -78,8 +78,8 @@ def additive_mask(mask, like: Tensor, *, true_means: str, who: str):
     bk = like._bk
     xp = bk.xp
     if mask.dtype == xp.bool:
-        inf = xp.asarray(-math.inf, dtype=like.dtype, device=bk.device)
-        zero = xp.asarray(0.0, dtype=like.dtype, device=bk.device)
+        inf = xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device)
+        zero = xp.asarray(0.0, dtype=like.array.dtype, device=bk.device)
         arr = xp.where(mask.array, inf, zero) if true_means == "masked" else xp.where(
             mask.array, zero, inf)
         return Tensor.from_array(arr, bk)
@@ -96,8 +96,8 @@ def _causal(L: int, S: int, like: Tensor) -> Tensor:
     xp = bk.xp
     i = xp.arange(L, device=bk.device)[:, None]
     j = xp.arange(S, device=bk.device)[None, :]
-    arr = xp.where(i >= j, xp.asarray(0.0, dtype=like.dtype, device=bk.device),
-                   xp.asarray(-math.inf, dtype=like.dtype, device=bk.device))
+    arr = xp.where(i >= j, xp.asarray(0.0, dtype=like.array.dtype, device=bk.device),
+                   xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device))
     return Tensor.from_array(arr, bk)
 
 
@@ -119,7 +119,7 @@ def attention_with_weights(query, key, value, mask=None, dropout_p: float = 0.0,
         xp = bk.xp
         shape = _broadcast(query.shape[:-2], key.shape[:-2]) + (query.shape[-2], key.shape[-2])
         keep = _random.bernoulli(shape, 1.0 - dropout_p, backend=bk)
-        drop = xp.astype(keep, query.dtype) * (0.0 if dropout_p >= 1.0 else 1.0 / (1.0 - dropout_p))
+        drop = xp.astype(keep, query.array.dtype) * (0.0 if dropout_p >= 1.0 else 1.0 / (1.0 - dropout_p))
     ins = (query, key, value) if mask is None else (query, key, value, mask)
     return Attention.apply(*ins, scale=sc, drop=drop)
 

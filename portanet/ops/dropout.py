@@ -44,7 +44,7 @@ def _masked(x: Tensor, p: float, mask_shape) -> Tensor:
     xp = x._bk.xp
     keep = random.bernoulli(mask_shape, 1.0 - p, backend=x._bk)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return MaskMul.apply(x, mask=xp.astype(keep, x.dtype) * scale)
+    return MaskMul.apply(x, mask=xp.astype(keep, x.array.dtype) * scale)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -11,7 +11,8 @@ import operator
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name, resolve_dtype
-from .util import clip_bounds, lift, register_methods, unbroadcast
+from . import promote as P
+from .util import Number, clip_bounds, lift, py_scalar, register_methods, unbroadcast
 
 __all__ = ["exp", "log", "sqrt", "abs", "clip", "clamp", "maximum", "minimum", "where"]
 
@@ -157,13 +158,13 @@ clamp = clip
 def maximum(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Maximum.apply(a, lift(b, a))
+    return Maximum.apply(*P.pair(a, lift(b, a)))
 
 
 def minimum(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = lift(a, b)
-    return Minimum.apply(a, lift(b, a))
+    return Minimum.apply(*P.pair(a, lift(b, a)))
 
 
 def where(cond, a, b) -> Tensor:
@@ -183,9 +184,24 @@ def astype(a: Tensor, dtype) -> Tensor:
 
 
 def _compare(op):
+    """A comparison operator with PyTorch's promotion (``int_tensor < 0.5``, ``f32 == i64``);
+    bools are ordered as PyTorch orders them (the standard does not order bools)."""
+    ordered = op not in (operator.eq, operator.ne)
+
     def method(self, other):
-        o = other.array if isinstance(other, Tensor) else other
-        return Tensor.from_array(op(self.array, o), self._bk)
+        if isinstance(other, Tensor):
+            a, b = P.pair(self, other)
+            a, b = a.array, b.array
+        elif isinstance(other, Number):
+            b = py_scalar(other)
+            a = P.scalar(self, b).array
+        else:
+            return Tensor.from_array(op(self.array, other), self._bk)
+        if ordered and P.kind(a.dtype) == 0:
+            xp = self._bk.xp
+            a = xp.astype(a, xp.int8)
+            b = xp.astype(b, xp.int8) if hasattr(b, "dtype") else int(b)
+        return Tensor.from_array(op(a, b), self._bk)
     method.__name__ = f"__{op.__name__}__"
     return method
 

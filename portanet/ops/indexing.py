@@ -103,7 +103,9 @@ def getitem(a: Tensor, index, _in_range: bool = False) -> Tensor:
     if not arrays:
         if Ellipsis not in index:  # the standard wants every axis named: x[1] -> x[1, ...]
             index = index + (Ellipsis,)
-        return GetItem.apply(a, index=index)
+        out = GetItem.apply(a, index=index)
+        out._base, out._vidx = a, index  # a view, as in PyTorch: writes into it reach ``a``
+        return out
     xp = a._bk.xp
     raw = []
     for i in index:

@@ -293,7 +293,7 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     n = x2.shape[0]
     picked = getitem(x2, (Tensor.from_array(xp.arange(n, device=input._bk.device), input._bk), safe),
                            _in_range=True)
-    w = xp.astype(valid, input.dtype)
+    w = xp.astype(valid, input.array.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         w = w * xp.take(wd, safe.array, axis=0)
@@ -328,7 +328,7 @@ def multi_margin_loss(input: Tensor, target, p: int = 1, margin: float = 1.0, we
     h = relu(margin - xy + x)
     if p == 2:
         h = h * h
-    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.dtype)
+    not_y = xp.astype(xp.arange(c, device=bk.device)[None, :] != t.array[:, None], input.array.dtype)
     if weight is not None:
         wd = weight.array if isinstance(weight, Tensor) else weight
         not_y = not_y * xp.take(wd, t.array, axis=0)[:, None]

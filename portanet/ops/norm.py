@@ -86,7 +86,7 @@ def _affine(weight, bias, x):
     if weight is None and bias is None:
         return ()
     if weight is None:
-        weight = Tensor.from_array(x._bk.xp.ones(bias.shape, dtype=bias.dtype, device=x._bk.device),
+        weight = Tensor.from_array(x._bk.xp.ones(bias.shape, dtype=bias.array.dtype, device=x._bk.device),
                                    x._bk)
     return (weight,) if bias is None else (weight, bias)
 

@@ -222,7 +222,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     else:
         # count real pixels per window: the same pool over an all-ones image of one channel
         bk = input._bk
-        ones = bk.xp.ones((1, 1) + tuple(input.shape[2:]), dtype=input.dtype, device=bk.device)
+        ones = bk.xp.ones((1, 1) + tuple(input.shape[2:]), dtype=input.array.dtype, device=bk.device)
         counts = AvgPool2d.apply(Tensor.from_array(ones, bk), kernel=kernel, stride=stride,
                                    pads=pads, divisor=1.0)
         divisor = counts.array[0, 0, ...]

@@ -66,6 +66,8 @@ def py_scalar(c):
     t = type(c)
     if t is float or t is int:
         return c
+    if t is bool:    # True counts as 1 (PyTorch); the standard refuses bools with numbers
+        return int(c)
     return c.item() if hasattr(c, "item") else c
 
 
@@ -76,7 +78,7 @@ def lift(x, like: Tensor) -> Tensor:
         return x
     bk = like._bk
     if isinstance(x, Number):
-        return Tensor.from_array(bk.xp.asarray(x, dtype=like.dtype, device=bk.device), bk)
+        return Tensor.from_array(bk.xp.asarray(x, dtype=like.array.dtype, device=bk.device), bk)
     return Tensor.from_array(bk.asarray(x), bk)
 
 

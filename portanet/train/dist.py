@@ -67,4 +67,4 @@ def shard_for_training(data: Any) -> Any:
     if not isinstance(data, Dataset):
         return None
     return data, DistributedSampler(data, num_replicas=size, rank=rank, shuffle=True,
-                                    seed=_random.default_generator.seed)
+                                    seed=_random.default_generator.initial_seed())

@@ -203,7 +203,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         if batch_first:
             idx = xp.permute_dims(idx, (1, 0))
         lengths = Tensor.from_array(xp.take(bk.asarray(sorted_len), rank, axis=0), bk)
-    pad = Tensor.from_array(xp.full((1,) + data.shape[1:], padding_value, dtype=data.dtype,
+    pad = Tensor.from_array(xp.full((1,) + data.shape[1:], padding_value, dtype=data.array.dtype,
                                     device=bk.device), bk)
     src = Concat.apply(data, pad, axis=0)
     shape = ((B, Tout) if batch_first else (Tout, B)) + data.shape[1:]
@@ -240,7 +240,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
         idx = idx.T
     first = seqs[0]
     bk = first._bk
-    pad = Tensor.from_array(bk.xp.full((1,) + trail, padding_value, dtype=first.dtype,
+    pad = Tensor.from_array(bk.xp.full((1,) + trail, padding_value, dtype=first.array.dtype,
                                        device=bk.device), bk)
     src = Concat.apply(*seqs, pad, axis=0)
     return _take_rows(src, idx, 1, idx.shape + trail)
