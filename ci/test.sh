@@ -22,11 +22,21 @@ echo "backends available: $BACKENDS"
 # as on a GPU: what fails there would fail on CuPy), in two pytest-xdist workers (the
 # machine's 2 cores). tests/test_plugin.py runs pytest inside pytest (pytester), which
 # does not work under xdist: it runs on its own below.
-"$PY" -m pytest -q -p no:cacheprovider -n 2 --portanet-backends="$BACKENDS,array_api_strict:device1" \
+# JAX compiles every new operation and shape on first use (XLA, 50-100 ms each here), so
+# the whole suite there would take over half an hour on 2 cores: jax runs the subset listed
+# in ci/jax_tests.txt (every op's gradcheck, the tensor API and autograd, in-place updates
+# on immutable arrays, layers and optimizers against PyTorch's numbers, the random
+# streams, one whole seeded run), the rest on the other backends.
+FULL=$(echo "$BACKENDS" | tr ',' '\n' | grep -vx jax | paste -sd, -)
+"$PY" -m pytest -q -p no:cacheprovider -n 2 --portanet-backends="$FULL,array_api_strict:device1" \
   --ignore=tests/test_plugin.py "$@"
 "$PY" -m pytest -q -p no:cacheprovider tests/test_plugin.py "$@"
+if [[ ",$BACKENDS," == *",jax,"* ]]; then
+  "$PY" -m pytest -q -p no:cacheprovider -n 2 --portanet-backends=jax \
+    $(grep -v '^\s*#' ci/jax_tests.txt) "$@"
+fi
 # the fast paths' fallback: the kernel and optimizer tests again with numba unimportable
 # (tests/no_numba/numba raises ImportError), so the generic code runs where numba would
 PYTHONPATH="tests/no_numba${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m pytest -q -p no:cacheprovider \
-  tests/test_kernels_optim.py tests/test_kernels_conv.py tests/test_optim.py \
+  --portanet-backends="$FULL" tests/test_kernels_optim.py tests/test_kernels_conv.py tests/test_optim.py \
   tests/test_optim_reference.py tests/test_fast_paths.py "$@"
