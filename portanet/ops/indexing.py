@@ -7,6 +7,7 @@ Example:
 """
 from __future__ import annotations
 
+from .. import checks
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
@@ -75,20 +76,6 @@ def index_add(xp, n, idx, values):
     return xp.reshape(onehot @ flat, (n,) + tuple(values.shape[1:]))
 
 
-try:  # value checks that never stall a device (branch gpuready's portanet/checks.py)
-    from .. import checks as _checks
-except ImportError:  # pragma: no cover - until it lands: at once, as main's other value checks
-    _checks = None
-
-
-def _value_check(bk, ok, exc_type, message):
-    """Require the 0-d boolean array ``ok``; through portanet.checks where it exists."""
-    if _checks is not None:
-        _checks.check(bk, ok, exc_type, message)
-    elif not bool(ok):
-        raise exc_type(message)
-
-
 def getitem(a: Tensor, index, _in_range: bool = False) -> Tensor:
     """``a[index]``: ints, slices, ``None``, ``...``, integer arrays (Tensors) or a bool mask.
 
@@ -131,7 +118,7 @@ def getitem(a: Tensor, index, _in_range: bool = False) -> Tensor:
                              f"tensors, got {dtype_name(i.dtype)}")
         if not _in_range:
             n = a.shape[k]
-            _value_check(a._bk, xp.all(xp.logical_and(i >= -n, i < n)), IndexError,
+            checks.check(a._bk, xp.all(xp.logical_and(i >= -n, i < n)), IndexError,
                          f"getitem: index out of bounds for dimension {k} with size {n} "
                          f"(indices must lie in [{-n}, {n}))")
     # negative indices count from the end (take and scatter-add want them in [0, n))
@@ -140,7 +127,13 @@ def getitem(a: Tensor, index, _in_range: bool = False) -> Tensor:
     for k in range(1, lead):
         idx = idx * a.shape[k] + raw[k]
     out_shape = tuple(idx.shape) + tuple(a.shape[lead:])
-    return Take.apply(a, idx=idx, lead=lead, out_shape=out_shape)
+    try:
+        return Take.apply(a, idx=idx, lead=lead, out_shape=out_shape)
+    except Exception:
+        # a backend that refuses the bad index itself: raise the deferred check's clear
+        # error first (flush raises it), else the backend's own
+        checks.flush()
+        raise
 
 
 register_methods(__getitem__=getitem)
