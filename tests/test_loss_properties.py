@@ -171,6 +171,7 @@ def _check(problem):
     try:
         y = getattr(F, name)(px, pn.tensor(t), **kw, **{k: pn.tensor(v) for k, v in tkw.items()})
         (y.sum() if y.ndim else y).backward()
+        pn.checks.flush()   # on an accelerator (device1) value checks raise at the next sync
     except OK_ERRORS as e:
         msg = str(e)
         assert name in msg or type(e).__name__ == "IndexError" and "target" in msg, msg
