@@ -1,6 +1,7 @@
 """A whole seeded training run (dropout, batch norm, shuffled mini-batches, Adam) gives the
-same numbers on numpy, array_api_strict and torch, and a checkpoint written on any of
-them loads on every other with identical outputs."""
+same numbers on numpy, array_api_strict and torch (and on each backend the plugin selects,
+jax included, against numpy), and a checkpoint written on any of them loads on every other
+with identical outputs."""
 import numpy as np
 import pytest
 
@@ -57,6 +58,17 @@ def test_training_run_is_the_same_on_every_backend():
         np.testing.assert_allclose(report.results[name].outputs, losses, rtol=1e-5)
     if "array_api_strict" in BACKENDS:   # NumPy underneath: bitwise the same run
         assert report.results["array_api_strict"].max_diff == 0.0
+
+
+@needs_loader
+def test_training_run_on_this_backend_matches_numpy(backend):
+    """The same run on each backend the plugin selects, jax included: BACKENDS above leaves
+    jax out because every new op compiles there (seconds per run), so the jax CI job
+    (ci/jax_tests.txt) runs it through this test instead."""
+    report = pn.testing.assert_backends_equivalent(build, steps=18, backends=["numpy", backend.name])
+    losses = report.results["numpy"].outputs
+    assert len(losses) == 18 and np.mean(losses[-6:]) < np.mean(losses[:6])
+    np.testing.assert_allclose(report.results[backend.name].outputs, losses, rtol=1e-5)
 
 
 @needs_loader
