@@ -163,6 +163,8 @@ def _nodes(t):
     return seen
 
 
+@pytest.mark.heavy(reason="graph structure, the same on every backend; its 30 time steps "
+                          "compile one slice op each on jax")
 def test_one_node_per_layer_and_direction(backend):
     """The graph does not grow with the sequence length."""
     counts = []
