@@ -217,6 +217,20 @@ def _pair_slow(fn, a, b, op):
     return fn.apply(a, b)
 
 
+def _pair(fn, a: Tensor, b: Tensor, op: str, who: str) -> Tensor:
+    """Two tensors: the op itself when the dtypes agree (one dtype in, the same out), else
+    PyTorch's promotion first; a failure that is a shape mismatch is said in our words."""
+    try:
+        if a.array.dtype is b.array.dtype:
+            try:
+                return fn.apply(a, b)
+            except _REFUSED:
+                pass
+        return _pair_slow(fn, a, b, op)
+    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
+        raise _mismatch(who, a, b, e) from None
+
+
 def add(a, b) -> Tensor:
     """``a + b`` with broadcasting and PyTorch's type promotion."""
     if isinstance(b, Number):
@@ -234,15 +248,7 @@ def add(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
-    try:
-        if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
-            try:
-                return Add.apply(a, b)
-            except _REFUSED:
-                pass
-        return _pair_slow(Add, a, b, "+")
-    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
-        raise _mismatch("add", a, b, e) from None
+    return _pair(Add, a, b, "+", "add")
 
 
 def sub(a, b) -> Tensor:
@@ -263,15 +269,7 @@ def sub(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
-    try:
-        if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
-            try:
-                return Sub.apply(a, b)
-            except _REFUSED:
-                pass
-        return _pair_slow(Sub, a, b, "-")
-    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
-        raise _mismatch("sub", a, b, e) from None
+    return _pair(Sub, a, b, "-", "sub")
 
 
 def mul(a, b) -> Tensor:
@@ -291,15 +289,7 @@ def mul(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a = lift(a, b)
     b = lift(b, a)
-    try:
-        if a.array.dtype is b.array.dtype:   # one dtype in, the same dtype out
-            try:
-                return Mul.apply(a, b)
-            except _REFUSED:
-                pass
-        return _pair_slow(Mul, a, b, "*")
-    except Exception as e:  # noqa: BLE001 - a shape mismatch in our words, not the backend's
-        raise _mismatch("mul", a, b, e) from None
+    return _pair(Mul, a, b, "*", "mul")
 
 
 def div(a, b) -> Tensor:
