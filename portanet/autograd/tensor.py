@@ -124,13 +124,15 @@ class Tensor:
             base = getattr(t, "_base", None)
             if base is None:
                 return
-            index = getattr(t, "_vidx", None)
+            index = getattr(t, "_vidx", None)   # how to rebuild the base (ops/viewlinks.py)
             if index is not None:
                 if same:      # written through the view's memory, which the base shares
                     array = base.array
-                else:
+                elif type(index) is tuple:
                     from ..backend.inplace import set_at
                     array = set_at(base._bk.xp, base.array, index, array)
+                else:         # a reshape or permute: the view's value shaped back
+                    array = index.base_array(base._bk.xp, array)
             t = base
 
     # ----------------------------------------------------------------- basics

@@ -73,7 +73,9 @@ def _commit(self: Tensor, result: Tensor, why: str) -> Tensor:
         base, index = getattr(self, "_base", None), getattr(self, "_vidx", None)
         if base is not None and index is not None:     # a view of a graph tensor
             _check(base, why)
-            _commit(base, SetItem.apply(base, result, index=index), why)
+            new = (SetItem.apply(base, result, index=index) if type(index) is tuple
+                   else index.base_tensor(result))       # reshape/permute: shaped back
+            _commit(base, new, why)
         self.array, self._node, self.requires_grad = result.array, result._node, True
         from ..autograd.version import bump
         bump(self, why)

@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from . import promote
 from .util import device_of, lift, register_methods, unbroadcast
+from .viewlinks import Inverse, link, link_pieces
 
 __all__ = ["reshape", "permute", "transpose", "flatten", "squeeze", "unsqueeze",
            "broadcast_to", "concat", "cat", "stack", "split", "chunk", "unbind"]
@@ -150,7 +151,7 @@ def reshape(a: Tensor, *shape) -> Tensor:
         shape = tuple(shape[0])
     shape = tuple(shape)
     try:
-        return Reshape.apply(a, shape=shape)
+        return link(Reshape.apply(a, shape=shape), a, Inverse("reshape", a.shape))
     except Exception as e:  # noqa: BLE001 - in our words (each backend has its own); no cost until then
         raise _bad_reshape(a, shape, e) from None
 
@@ -178,7 +179,8 @@ def permute(a: Tensor, *axes) -> Tensor:
         raise ValueError(f"permute: dims {tuple(axes)} must name each of the input's {a.ndim} "
                          f"dimensions once (input shape {a.shape})")
     axes = argcheck.dims("permute", axes, a.ndim, "dims")
-    return Permute.apply(a, axes=tuple(ax % a.ndim for ax in axes))
+    axes = tuple(ax % a.ndim for ax in axes)
+    return link(Permute.apply(a, axes=axes), a, Inverse("permute", axes))
 
 
 def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
@@ -190,7 +192,8 @@ def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Te
         dim0, dim1 = argcheck.dim("transpose", dim0, n, "dim0"), argcheck.dim("transpose", dim1, n, "dim1")
         axes = list(range(n))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-    return Permute.apply(a, axes=tuple(axes))
+    axes = tuple(axes)
+    return link(Permute.apply(a, axes=axes), a, Inverse("permute", axes))
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -295,7 +298,7 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         if any(s < 0 for s in sizes) or sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the "
                              f"size of dimension {dim}")
-    return Split.apply(a, sizes=tuple(sizes), axis=dim)
+    return link_pieces(Split.apply(a, sizes=tuple(sizes), axis=dim), a, dim, sizes)
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -318,7 +321,8 @@ def unbind(a: Tensor, dim: int = 0) -> tuple:
     Example:
         >>> rows = pn.unbind(pn.ones(3, 2))
     """
-    return Unbind.apply(a, axis=argcheck.dim("unbind", dim, a.ndim))
+    dim = argcheck.dim("unbind", dim, a.ndim)
+    return link_pieces(Unbind.apply(a, axis=dim), a, dim)
 
 
 register_methods(reshape, permute, transpose, flatten, squeeze, unsqueeze, broadcast_to, split,

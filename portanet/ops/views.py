@@ -15,6 +15,7 @@ import operator
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from .viewlinks import is_contiguous
 
 __all__ = ["clone", "bmm", "meshgrid", "swapaxes", "swapdims", "eq", "ne", "gt", "lt", "ge",
            "le", "t", "numel"]
@@ -146,6 +147,17 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
+def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    """``self`` when its layout is contiguous, else a copy on the graph (PyTorch's rule: a
+    write into ``x.t().contiguous()`` must not reach ``x``, one into ``x.contiguous()``
+    does).
+
+    Example:
+        >>> y = x.t().contiguous()     # its own values
+    """
+    return self if is_contiguous(self) else clone(self)
+
+
 def _bind() -> None:
     T = Tensor
     for fn in (clone, expand, expand_as, repeat, t, swapaxes, swapdims, bmm, eq, ne, gt, lt,
@@ -159,7 +171,8 @@ def _bind() -> None:
     T.subtract, T.multiply, T.divide, T.negative = F.sub, F.mul, F.div, F.neg
     T.view_as = lambda self, other: self.reshape(other.shape)
     T.reshape_as = lambda self, other: self.reshape(other.shape)
-    T.contiguous = lambda self, memory_format=None: self
+    T.contiguous = contiguous
+    T.is_contiguous = lambda self, memory_format=None: is_contiguous(self)
     T.type_as = lambda self, other: self.type(other.array.dtype)
     T.greater, T.less, T.greater_equal, T.less_equal, T.not_equal = gt, lt, ge, le, ne
 
