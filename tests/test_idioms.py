@@ -35,3 +35,26 @@ def test_mean_of_integers_needs_a_dtype_as_in_pytorch(backend):
     m = x.mean(dtype=pn.float32)
     assert m.dtype == pn.float32 and abs(m.item() - 7 / 3) < 1e-6
     assert pn.mean(x.float(), dim=0).item() == pytest.approx(7 / 3)
+
+
+def _softmax_by_hand(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("shape, implied", [((4,), 0), ((2, 3), 1), ((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
+def test_softmax_without_dim_uses_pytorchs_implicit_dim_and_warns(backend, shape, implied):
+    x = np.random.RandomState(0).randn(*shape)
+    for f, log in ((pn.nn.functional.softmax, False), (pn.nn.functional.log_softmax, True),
+                   (pn.nn.Softmax(), False)):
+        with pytest.warns(UserWarning, match="Implicit dimension choice"):
+            out = pn.to_numpy(f(pn.tensor(x)))
+        want = _softmax_by_hand(x, implied)
+        np.testing.assert_allclose(out, np.log(want) if log else want, rtol=1e-10)
+
+
+def test_softmax_dtype_casts_first(backend):
+    x = pn.tensor([[1.0, 2.0, 3.0]], dtype=pn.float64)
+    out = pn.softmax(x, dim=1, dtype=pn.float32)
+    assert out.dtype == pn.float32
+    np.testing.assert_allclose(pn.to_numpy(out), _softmax_by_hand(np.array([[1.0, 2.0, 3.0]]), 1), rtol=1e-6)

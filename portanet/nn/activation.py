@@ -89,7 +89,7 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    def __init__(self, dim: int | None = -1):
+    def __init__(self, dim: int | None = None):
         super().__init__()
         if dim is not None and not argcheck.is_int(dim):
             raise TypeError(f"{type(self).__name__}: dim must be an integer, got "

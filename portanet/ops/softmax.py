@@ -1,6 +1,8 @@
 """Softmax, log-softmax and the fused softmax + cross-entropy primitive."""
 from __future__ import annotations
 
+import warnings
+
 from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
@@ -99,14 +101,30 @@ class CrossEntropyIndex(Function):
 
 
 # ------------------------------------------------------------------ functions
-def softmax(a: Tensor, dim: int = -1) -> Tensor:
-    """Softmax along ``dim`` (max-shifted; all -inf rows give 0/0-free output)."""
-    argcheck.dim("softmax", dim, a.ndim)
+def _implicit_dim(who: str, a: Tensor, dim, dtype):
+    """PyTorch's entry rules: ``dim=None`` picks 0 for 0-, 1- and 3-D input, else 1, with
+    its deprecation warning; ``dtype`` casts the input first."""
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {who} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if a.ndim in (0, 1, 3) else 1
+    argcheck.dim(who, dim, a.ndim)
+    return (a if dtype is None else a.to(dtype)), dim
+
+
+def softmax(a: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """Softmax along ``dim`` (max-shifted; all -inf rows give 0/0-free output).
+
+    Example:
+        >>> pn.softmax(pn.tensor([[1.0, 2.0]]), dim=1)
+    """
+    a, dim = _implicit_dim("softmax", a, dim, dtype)
     return Softmax.apply(a, axis=dim)
 
 
-def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
-    argcheck.dim("log_softmax", dim, a.ndim)
+def log_softmax(a: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``log(softmax(a))`` computed stably along ``dim``."""
+    a, dim = _implicit_dim("log_softmax", a, dim, dtype)
     return LogSoftmax.apply(a, axis=dim)
 
 
