@@ -336,13 +336,23 @@ class Tensor:
     def is_cuda(self):
         return self.device.type == "cuda"
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
         Args:
             gradient: upstream gradient, required unless ``self`` has one element.
             retain_graph: keep saved arrays so that backward can run again.
+            create_graph: refused when True (no higher-order gradients; see
+                :mod:`portanet.autograd.grad_api`).
+            inputs: accumulate only into these tensors' ``.grad`` (leaves or not), as
+                PyTorch's ``inputs=``.
         """
+        if create_graph or inputs is not None:
+            from .grad_api import backward as _backward
+            _backward([self], None if gradient is None else [gradient], retain_graph,
+                      create_graph, [inputs] if isinstance(inputs, Tensor) else inputs)
+            return
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad")
         xp = self._bk.xp
