@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from gen_optim_reference import run_optimizer  # noqa: E402  (the same layout and gradient)
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "trainapi_reference.npz"
 STEPS = 25
@@ -73,6 +77,63 @@ SCHED_CASES = {
                                    [["MultiStepLR", {"milestones": [2, 6], "gamma": 0.5}],
                                     ["LinearLR", {"start_factor": 0.5, "total_iters": 3}]]]),
 }
+
+
+OPT_CASES = {
+    "rprop_default": ("Rprop", {}, {}),
+    "rprop_all": ("Rprop", {"lr": 0.05, "etas": [0.3, 1.5], "step_sizes": [1e-3, 0.2]},
+                  {"lr": 0.02}),
+    "rprop_maximize": ("Rprop", {"lr": 0.01, "maximize": True}, {"etas": [0.6, 1.1]}),
+    "asgd_default": ("ASGD", {}, {}),
+    "asgd_averaging": ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.6, "t0": 5.0,
+                                "weight_decay": 0.1}, {"t0": 10.0}),
+    "asgd_maximize": ("ASGD", {"lr": 0.02, "t0": 0.0, "maximize": True}, {}),
+}
+
+LBFGS_STEPS = 4
+LBFGS_CASES = {
+    "lbfgs_default": {},
+    "lbfgs_short": {"lr": 0.5, "max_iter": 5, "history_size": 3},
+    "lbfgs_wolfe": {"max_iter": 6, "line_search_fn": "strong_wolfe"},
+    "lbfgs_wolfe_history": {"lr": 0.8, "max_iter": 10, "history_size": 2,
+                            "line_search_fn": "strong_wolfe", "tolerance_change": 1e-12},
+}
+
+
+def lbfgs_loss(params, s, t, lib):
+    """sum of 0.5 s (p - t)^2 + sin(3p) / 6: gradient s (p - t) + 0.5 cos(3p)."""
+    total = 0.0
+    for p, si, ti in zip(params, s, t):
+        total = total + (0.5 * si * (p - ti) ** 2 + lib.sin(3.0 * p) / 6.0).sum()
+    return total
+
+
+def run_lbfgs(case, kwargs, rng, out):
+    p0 = [rng.uniform(-2, 2, (3, 4)), rng.uniform(-2, 2, (4,))]
+    s = [torch.tensor(rng.uniform(0.1, 3.0, p.shape)) for p in p0]
+    t = [torch.tensor(rng.uniform(-1, 1, p.shape)) for p in p0]
+    params = [torch.tensor(p, requires_grad=True) for p in p0]
+    opt = torch.optim.LBFGS(params, **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = lbfgs_loss(params, s, t, torch)
+        loss.backward()
+        return loss
+
+    traj, losses = [[], []], []
+    for _ in range(LBFGS_STEPS):
+        losses.append(float(opt.step(closure)))
+        for i, p in enumerate(params):
+            traj[i].append(p.detach().numpy().copy())
+    pre = f"opt/{case}/"
+    out[pre + "name"] = np.array("LBFGS")
+    out[pre + "kwargs"] = np.array(json.dumps(kwargs))
+    for i in range(2):
+        out[pre + f"p0/{i}"], out[pre + f"s/{i}"], out[pre + f"t/{i}"] = p0[i], s[i].numpy(), t[i].numpy()
+        out[pre + f"traj/{i}"] = np.stack(traj[i])
+    out[pre + "loss"] = np.array(losses)
+    out[pre + "func_evals"] = np.array(opt.state[params[0]]["func_evals"])
 
 
 def fractional_epochs(case):
@@ -126,11 +187,17 @@ def run_scheduler(case, opt_name, spec, out):
 
 def main():
     out = {"steps": np.array(STEPS)}
+    rng = np.random.default_rng(20261126)
+    for case, (name, kwargs, group1) in OPT_CASES.items():
+        run_optimizer(case, name, kwargs, group1, rng, out)
+    for case, kwargs in LBFGS_CASES.items():
+        run_lbfgs(case, kwargs, rng, out)
     for case, (opt_name, spec) in SCHED_CASES.items():
         run_scheduler(case, opt_name, spec, out)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT, **out)
-    print(f"wrote {OUT} ({len(SCHED_CASES)} scheduler cases, torch {torch.__version__})")
+    print(f"wrote {OUT} ({len(OPT_CASES) + len(LBFGS_CASES)} optimizer cases, "
+          f"{len(SCHED_CASES)} scheduler cases, torch {torch.__version__})")
 
 
 if __name__ == "__main__":
