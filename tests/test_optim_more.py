@@ -84,6 +84,7 @@ def test_first_steps_on_every_backend(backend):
     run_rule("rprop_maximize", 2)
     run_rule("asgd_averaging", 2)
     run_lbfgs("lbfgs_wolfe", 1)
+    run_rule("adafactor_all", 2)
 
 
 def run_lbfgs(case, steps):
@@ -124,6 +125,12 @@ def test_optimizer_errors():
         pn.optim.Rprop([w], lr=-1.0)
     with pytest.raises(TypeError, match="ASGD: t0 must be a real number"):
         pn.optim.ASGD([w], t0="soon")
+    with pytest.raises(ValueError, match="Adafactor: beta2_decay should be <= 0 but is: 0.5"):
+        pn.optim.Adafactor([w], beta2_decay=0.5)
+    with pytest.raises(ValueError, match="Adafactor: Clipping threshold d should be >= 1 but is: 0.5"):
+        pn.optim.Adafactor([w], d=0.5)
+    with pytest.raises(ValueError, match=r"Adafactor: eps must be a pair \(eps1 or None, eps2\), got 0.001"):
+        pn.optim.Adafactor([w], eps=1e-3)
     with pytest.raises(ValueError, match="LBFGS: only 'strong_wolfe' is supported as line_search_fn"):
         pn.optim.LBFGS([w], line_search_fn="armijo")
     with pytest.raises(ValueError, match="LBFGS doesn't support per-parameter options"):

@@ -88,6 +88,10 @@ OPT_CASES = {
     "asgd_averaging": ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.6, "t0": 5.0,
                                 "weight_decay": 0.1}, {"t0": 10.0}),
     "asgd_maximize": ("ASGD", {"lr": 0.02, "t0": 0.0, "maximize": True}, {}),
+    "adafactor_default": ("Adafactor", {}, {}),
+    "adafactor_all": ("Adafactor", {"lr": 0.05, "beta2_decay": -0.5, "eps": [1e-20, 1e-2], "d": 2.0,
+                                    "weight_decay": 0.1}, {"lr": 0.02}),
+    "adafactor_maximize": ("Adafactor", {"lr": 0.03, "maximize": True}, {"d": 1.5}),
 }
 
 LBFGS_STEPS = 4
