@@ -26,3 +26,11 @@ from .io import CheckpointError, load, load_checkpoint, save, save_checkpoint  #
 from . import data, distributed, train, utils  # noqa: E402,F401
 from .creation import *  # noqa: E402,F401,F403
 from .random import Generator  # noqa: E402,F401
+# trainapi: torch.backends flags, determinism, compile, amp (see backends_flags.py, amp.py)
+from . import amp, autograd, backends_flags as backends  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from .backends_flags import (are_deterministic_algorithms_enabled, compile,  # noqa: E402,F401,A004
+                             get_float32_matmul_precision,
+                             is_deterministic_algorithms_warn_only_enabled,
+                             set_float32_matmul_precision, use_deterministic_algorithms)
+cuda.amp = amp.cuda_amp  # torch.cuda.amp.GradScaler / autocast

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import portanet as pn
+from portanet.io.checkpoint import load as load_arrays   # the flat reader: host NumPy arrays
 import portanet.nn.functional as F
 from portanet.io import CheckpointError
 
@@ -35,7 +36,7 @@ def test_nested_values_keep_their_types(tmp_path):
     assert (back["none"], back["flag"], back["name"], back["big"]) == (None, True, "adam", 2 ** 63 + 5)
     assert back["lrs"] == [0.1, 0.05] and back["lr"] == 0.1 + 0.2          # floats exactly
     assert back["scalar"].shape == () and int(back["scalar"]) == 7
-    flat = pn.load(tmp_path / "s.safetensors")                               # plain safetensors underneath
+    flat = load_arrays(tmp_path / "s.safetensors")                               # plain safetensors underneath
     assert sorted(flat) == ["a.0", "a.1.m", "scalar"]
 
 
@@ -207,8 +208,8 @@ def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
     before = path.read_bytes()
     with pytest.raises(TypeError, match="cannot store 'note', a function; a checkpoint holds tensors"):
         pn.save_checkpoint(path, model=model, epoch=2, note=lambda: 0)
-    with pytest.raises(TypeError, match="pn.save: value for 'w' is a str, not a tensor"):
-        pn.save({"w": "x"}, path)
+    with pytest.raises(TypeError, match="pn.save: cannot store 'w', a object"):
+        pn.save({"w": object()}, path)
     with pytest.raises(TypeError, match=r"key of type tuple \(\(1, 2\)\)"):
         pn.save_checkpoint(path, extra={(1, 2): 3})
 

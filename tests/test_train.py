@@ -105,7 +105,7 @@ def test_model_checkpoint_keeps_the_best_weights(tmp_path):
     saved = pn.load(path)
     assert set(saved) == set(model.state_dict())
     for k, v in saved.items():
-        np.testing.assert_array_equal(v, weights[best_epoch][k])
+        np.testing.assert_array_equal(pn.to_numpy(v), weights[best_epoch][k])
 
 
 def test_scheduler_per_batch_and_plateau():

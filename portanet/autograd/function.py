@@ -25,6 +25,7 @@ import itertools
 import threading
 
 from ..backend import BackendError
+from ..backend.host import host_read as _host_read
 from . import hooks as _hooks
 from .version import MUTATIONS, check_saved_versions
 
@@ -305,10 +306,12 @@ def _check_same_place(cls, a, b) -> None:
             f"{b._bk!r}; move one with .to(backend) or pn.tensor(pn.to_numpy(x))")
 
 
-def run_backward(root, grad, retain_graph: bool = False) -> None:
+def run_backward(root, grad, retain_graph: bool = False, capture=None) -> None:
     """Propagate ``grad`` from ``root`` to every leaf that requires a gradient.
 
     Unless ``retain_graph``, each node's saved arrays are released once it has run.
+    With ``capture`` (``pn.autograd.grad``; see :mod:`portanet.autograd.grad_api`) no
+    ``.grad`` is touched: the gradients of the tensors it names are summed into it.
     """
     # Kahn's algorithm over the nodes (one per op), as PyTorch's engine does: first
     # count, for each node reachable from the root, how many edges from reachable nodes
@@ -320,7 +323,8 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
     top = root._node
     users = {top: 0}
     grads = {}
-    hooked = {} if _hooks.HOOKED_LEAVES.count else None  # leaf -> edges still to come
+    hooked = {} if _hooks.HOOKED_LEAVES.count and capture is None else None  # leaf -> edges to come
+    anomaly = ANOMALY.enabled
     stack = [top]
     while stack:
         node = stack.pop()
@@ -360,6 +364,8 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
             # tensor hooks (their registration marks it): the checks stay off the hot path
             g = _hooks.run_node_hooks(node, g, root._bk)
             check_saved_versions(node)
+        if capture is not None and node in capture.nodes:
+            capture.take_node(node, g)
         # a node that received no gradient (every path to it was cut) only releases
         # its inputs' counts
         if g is None:
@@ -370,10 +376,15 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
             in_grads = node.backward(xp, *g)
         else:
             in_grads = _NO_GRADS
+        if anomaly and in_grads is not _NO_GRADS:
+            in_grads = _check_anomaly(node, in_grads, xp)
         for t, ig in zip(inputs, in_grads):
             prev = t._node
             if prev is None:
-                if hooked is not None and t in hooked:
+                if capture is not None:
+                    if ig is not None and t in capture.leaves:
+                        capture.take_leaf(t, ig)
+                elif hooked is not None and t in hooked:
                     _hooks.leaf_edge(t, ig, hooked, pending)
                 elif ig is not None and t.requires_grad:
                     if t.grad is None:
@@ -399,6 +410,27 @@ def run_backward(root, grad, retain_graph: bool = False) -> None:
             node.__dict__.clear()
 
 
+class _Anomaly(threading.local):
+    """``pn.autograd.set_detect_anomaly``'s switch (per thread, as PyTorch's)."""
+
+    enabled = False
+
+
+ANOMALY = _Anomaly()
+
+
+def _check_anomaly(node, in_grads, xp) -> tuple:
+    """Anomaly mode: raise, naming the node, if its backward produced NaN.  Reads the
+    device once per node: a debugging mode, slow by design (as PyTorch's)."""
+    in_grads = tuple(in_grads)
+    for i, ig in enumerate(in_grads):
+        if (ig is not None and _is_float(xp, ig.dtype)
+                and _host_read("detect_anomaly", bool, xp.any(xp.isnan(ig)))):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
+                               f"{i}th output.")
+    return in_grads
+
+
 _NEEDS_ONE = (True,)
 _NO_GRADS = itertools.repeat(None)  # zip() with the inputs stops at the inputs
 _new = object.__new__
@@ -418,3 +450,12 @@ def inference_mode(mode=True):
     if callable(mode):           # @pn.inference_mode without parentheses
         return set_grad_enabled(False)(mode)
     return set_grad_enabled(not mode)
+
+
+def __getattr__(name):
+    # ``torch.autograd.function.once_differentiable`` / ``FunctionCtx`` live in custom.py
+    # (which imports this module)
+    if name in ("once_differentiable", "FunctionCtx"):
+        from . import custom
+        return getattr(custom, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

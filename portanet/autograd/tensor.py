@@ -355,13 +355,23 @@ class Tensor:
     def is_cuda(self):
         return self.device.type == "cuda"
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
         Args:
             gradient: upstream gradient, required unless ``self`` has one element.
             retain_graph: keep saved arrays so that backward can run again.
+            create_graph: refused when True (no higher-order gradients; see
+                :mod:`portanet.autograd.grad_api`).
+            inputs: accumulate only into these tensors' ``.grad`` (leaves or not), as
+                PyTorch's ``inputs=``.
         """
+        if create_graph or inputs is not None:
+            from .grad_api import backward as _backward
+            _backward([self], None if gradient is None else [gradient], retain_graph,
+                      create_graph, [inputs] if isinstance(inputs, Tensor) else inputs)
+            return
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad")
         xp = self._bk.xp
@@ -509,11 +519,27 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: A
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
 
 
-def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """``x`` unchanged if it is a Tensor, else a new Tensor on ``like``'s backend."""
-    if isinstance(x, Tensor):
-        return x
-    if like is not None:
-        return wrap(like._bk.asarray(x, like.array.dtype if isinstance(x, (int, float)) else None),
-                     like._bk, False)
-    return tensor(x)
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a Tensor, sharing its memory where it can (``torch.as_tensor``).
+
+    A Tensor is returned as is when it already has ``dtype`` and lives on ``device``
+    (else it is cast/moved, recorded on the tape as ``Tensor.to`` is); an array of the
+    target backend (or host NumPy data on the NumPy backend) is wrapped without a copy;
+    anything else (lists, scalars) is converted as :func:`tensor` converts it.
+
+    Args:
+        data: a Tensor, an array, nested lists or a scalar.
+        dtype: the wanted dtype (``pn.float64``...); default: inferred as :func:`tensor`.
+        device: ``"cpu"``, ``"cuda[:i]"``, a :class:`portanet.device` or a backend name;
+            default: ``data``'s own for a Tensor, else the current backend.
+
+    Example:
+        >>> a = np.arange(3.0)
+        >>> t = pn.as_tensor(a)          # on the NumPy backend, t and a share memory
+    """
+    if isinstance(data, Tensor):
+        out = data if device is None else data.to(device)
+        return out if dtype is None else out.to(dtype)
+    from ..backend.devices import backend_for
+    bk = get_backend() if device is None else backend_for(device)
+    return wrap(_convert_input(data, bk, dtype), bk, False)

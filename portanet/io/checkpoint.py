@@ -136,10 +136,10 @@ def read_header(path: str | os.PathLike) -> dict:
 # optimizer's state indices, Adam's betas, MultiStepLR's milestones) come back as
 # they were, and an array is a reference to its dotted name in the tensor table.
 
-def _encode(v: Any, name: str, arrays: dict) -> Any:
+def _encode(v: Any, name: str, arrays: dict, who: str = "pn.save_checkpoint") -> Any:
     if _is_array(v):
         if name in arrays:
-            raise ValueError(f"pn.save_checkpoint: two values would be stored under {name!r}")
+            raise ValueError(f"{who}: two values would be stored under {name!r}")
         arrays[name] = _host(v)
         return {"tensor": name}
     if v is None or isinstance(v, (bool, int, str)):
@@ -149,15 +149,15 @@ def _encode(v: Any, name: str, arrays: dict) -> Any:
     if isinstance(v, (dict, Counter)):
         for k in v:
             if not (k is None or isinstance(k, (bool, int, float, str))):
-                raise TypeError(f"pn.save_checkpoint: {name or 'the checkpoint'} has a key of type "
+                raise TypeError(f"{who}: {name or 'the checkpoint'} has a key of type "
                                 f"{type(k).__name__} ({k!r}); keys must be str, int, float, bool or None")
-        items = [[k, _encode(x, f"{name}.{k}" if name else str(k), arrays)] for k, x in v.items()]
+        items = [[k, _encode(x, f"{name}.{k}" if name else str(k), arrays, who)] for k, x in v.items()]
         return {"counter" if isinstance(v, Counter) else "dict": items}
     if isinstance(v, tuple):
-        return {"tuple": [_encode(x, f"{name}.{i}", arrays) for i, x in enumerate(v)]}
+        return {"tuple": [_encode(x, f"{name}.{i}" if name else str(i), arrays, who) for i, x in enumerate(v)]}
     if isinstance(v, list):
-        return [_encode(x, f"{name}.{i}", arrays) for i, x in enumerate(v)]
-    raise TypeError(f"pn.save_checkpoint: cannot store {name or 'the checkpoint'!r}, a "
+        return [_encode(x, f"{name}.{i}" if name else str(i), arrays, who) for i, x in enumerate(v)]
+    raise TypeError(f"{who}: cannot store {name or 'the checkpoint'!r}, a "
                     f"{type(v).__name__}; a checkpoint holds tensors, numbers, strings, None "
                     "and lists/tuples/dicts of them (no pickle, so no arbitrary objects)")
 

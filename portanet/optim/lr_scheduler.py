@@ -430,3 +430,12 @@ class ReduceLROnPlateau(LRScheduler):
         if self.mode == "min":
             return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
         return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else a > best + self.threshold
+
+
+# trainapi: LambdaLR, MultiplicativeLR, ConstantLR, PolynomialLR, CosineAnnealingWarmRestarts,
+# CyclicLR, SequentialLR, ChainedScheduler live in their own module (imported last: they
+# subclass LRScheduler)
+from .lr_scheduler_more import *  # noqa: E402,F401,F403
+from .lr_scheduler_more import __all__ as _more  # noqa: E402
+
+__all__ += _more

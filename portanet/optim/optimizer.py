@@ -129,6 +129,38 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: Invalid {_WORDS.get(n, n + ' value')}: "
                                  f"{n}={group[n]} (expected >= 0)")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_step_hooks(cls.__dict__["step"])
+
+    def register_step_pre_hook(self, hook: Callable):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return
+        ``(new_args, new_kwargs)``.  Returns a handle with ``remove()``.
+
+        Example:
+            >>> h = opt.register_step_pre_hook(lambda o, args, kwargs: None)
+        """
+        return self._add_step_hook("_step_pre_hooks", hook)
+
+    def register_step_post_hook(self, hook: Callable):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``.  Returns a handle.
+
+        Example:
+            >>> h = opt.register_step_post_hook(lambda o, args, kwargs: log(o))
+        """
+        return self._add_step_hook("_step_post_hooks", hook)
+
+    def _add_step_hook(self, kind: str, hook: Callable):
+        from ..autograd.hooks import RemovableHandle
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.register_{kind[1:-1]}: hook must be "
+                            f"callable, got {type(hook).__name__}")
+        table = self.__dict__.setdefault(kind, {})
+        handle = RemovableHandle(table)
+        table[handle.id] = hook
+        return handle
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (or zero it in place with ``set_to_none=False``)."""
         for g in self.param_groups:
@@ -314,6 +346,37 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines + [")"])
+
+
+def _with_step_hooks(step):
+    """``step`` running the optimizer's step pre/post hooks (once, even when a subclass's
+    step calls ``super().step()``); free while no hook is registered."""
+    import functools
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        d = self.__dict__
+        if not (d.get("_step_pre_hooks") or d.get("_step_post_hooks")) or d.get("_in_step"):
+            return step(self, *args, **kwargs)
+        for hook in list(d.get("_step_pre_hooks", {}).values()):
+            res = hook(self, args, kwargs)
+            if res is not None:
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    raise RuntimeError(f"optimizer step pre hook must return None or a tuple of "
+                                       f"(new_args, new_kwargs), but got {res!r}")
+                args, kwargs = res
+        d["_in_step"] = True
+        try:
+            out = step(self, *args, **kwargs)
+        finally:
+            d["_in_step"] = False
+        for hook in list(d.get("_step_post_hooks", {}).values()):
+            hook(self, args, kwargs)
+        return out
+    return wrapper
+
+
+Optimizer.step = _with_step_hooks(Optimizer.step)
 
 
 def l2_grad(p, g, group: dict):

@@ -16,7 +16,7 @@ from ...autograd.tensor import Tensor, wrap
 from ...backend.inplace import imul
 from ...ops.util import clip_bounds
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
 def _grads(parameters) -> list[Tensor]:
@@ -25,7 +25,7 @@ def _grads(parameters) -> list[Tensor]:
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     r"""Scale all gradients together so that their joint norm is at most ``max_norm``.
 
     The joint norm is the ``norm_type``-norm of the vector of every gradient's norm
@@ -36,7 +36,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         parameters: a Tensor or an iterable of Tensors; those without ``.grad`` are skipped.
         max_norm: the largest allowed norm.
         norm_type: order of the norm (2.0, 1.0, ``math.inf``, ...).
-        error_if_nonfinite: raise RuntimeError when the norm is NaN or infinite.
+        error_if_nonfinite: raise RuntimeError when the norm is NaN or infinite (this
+            reads the norm back from the device, as in PyTorch).
+        foreach: accepted (PyTorch's choice of kernel; the result is the same).
 
     Returns:
         The joint norm before clipping, as a 0-d Tensor.
@@ -64,7 +66,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     return wrap(total, bk, False)
 
 
-def clip_grad_value_(parameters, clip_value: float) -> None:
+def clip_grad_value_(parameters, clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient entry into ``[-clip_value, clip_value]``.
 
     Args:
@@ -83,3 +85,5 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
 
 
 from . import rnn  # noqa: E402,F401  (pn.nn.utils.rnn: packed sequences)
+# trainapi: parameters <-> one vector
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: E402,F401
