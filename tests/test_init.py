@@ -138,3 +138,28 @@ def test_manual_seed_gives_identical_init_on_every_backend(backend):
     assert all((again[k] == mine[k]).all() for k in mine)  # re-seeding repeats the stream
     pn.manual_seed(124)
     assert not np.array_equal(pn.to_numpy(pn.nn.Linear(7, 3).weight), mine["linear.weight"])
+
+
+def test_init_through_data_alias_and_slice_reaches_the_parameter(backend):
+    """PyTorch's idioms ``init.xavier_uniform_(m.weight.data)`` and ``init.zeros_(b[:1])``
+    change the parameter itself (they once changed only the alias: a silent no-op)."""
+    fc = pn.nn.Linear(3, 2)
+    init.constant_(fc.weight.data, 0.5)
+    init.zeros_(fc.bias[0:1])
+    bias_rest = pn.to_numpy(fc.bias)[1]
+    np.testing.assert_array_equal(pn.to_numpy(fc.weight), np.full((2, 3), 0.5, np.float32))
+    np.testing.assert_array_equal(pn.to_numpy(fc.bias), np.array([0.0, bias_rest], np.float32))
+    init.xavier_uniform_(fc.weight.data)
+    bound = math.sqrt(6 / (3 + 2))
+    w = pn.to_numpy(fc.weight)
+    assert np.abs(w).max() <= bound and len(np.unique(w)) == 6
+
+
+def test_init_after_forward_is_seen_by_backward(backend):
+    """An initializer is an in-place write: a graph that saved the old weight refuses to
+    backpropagate with the new one, as after any in-place change."""
+    fc = pn.nn.Linear(3, 2)
+    out = fc(pn.ones(1, 3)).sum()
+    init.normal_(fc.weight.data)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.backward()

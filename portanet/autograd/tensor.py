@@ -68,6 +68,23 @@ class Tensor:
         """
         return wrap(array, backend, requires_grad)
 
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A copy with its own array (and ``.grad``), as ``copy.deepcopy`` of a PyTorch
+        leaf: ``best = copy.deepcopy(model.state_dict())`` keeps the values while training
+        goes on.  Like PyTorch, only graph leaves can be deep-copied.
+        """
+        if self._node is not None:
+            raise RuntimeError(
+                "copy.deepcopy: only tensors created explicitly by the user (graph leaves) "
+                "support the deepcopy protocol; call .detach() first to copy the values")
+        xp = self._bk.xp
+        new = wrap(xp.asarray(self.array, copy=True), self._bk, self.requires_grad)
+        new.__class__ = type(self)           # a Parameter stays a Parameter
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
     # ------------------------------------------------------------------ .data
     @property
     def data(self) -> "Tensor":

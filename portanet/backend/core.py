@@ -42,6 +42,14 @@ class Backend:
         self.adapter = adapter if adapter is not None else Adapter()
         self._free: bool | None = None   # reads_are_free, found on first use
 
+    def __copy__(self) -> "Backend":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Backend":
+        # one Backend per (library, device), compared by identity: a deep copy of a model
+        # or a state_dict shares it (a copy of the namespace module could not be made)
+        return self
+
     def __repr__(self) -> str:
         dev = "" if self.device is None else f", device={self.device!r}"
         return f"Backend({self.name!r}{dev})"

@@ -49,7 +49,10 @@ def _fans(t: Tensor) -> tuple[int, int]:
 
 
 def _fill(t: Tensor, arr) -> Tensor:
-    t.array = arr
+    # through _set_inplace, as any in-place write: the value reaches the tensor a `.data`
+    # alias or a slice came from (`init.xavier_uniform_(m.weight.data)`), and a graph that
+    # saved the old value for backward notices the change
+    t._set_inplace(arr, "an nn.init function")
     return t
 
 

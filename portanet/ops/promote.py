@@ -12,9 +12,9 @@ Example:
 """
 from __future__ import annotations
 
-from ..dtypes import as_dtype, result_type
+from ..dtypes import as_dtype, promote_types, result_type
 
-__all__ = ["scalar", "pair", "kind", "BOOL_IDS", "bool_op"]
+__all__ = ["scalar", "pair", "common", "kind", "BOOL_IDS", "bool_op"]
 
 _BY_ID: dict = {}
 BOOL_IDS: set = set()   # ids of the bool dtype objects seen: ``id(dt) in BOOL_IDS`` is cheap
@@ -70,6 +70,20 @@ def pair(a, b, true_div: bool = False):
     if as_dtype(db).name != name:
         b = _cast(b, b._bk, name)
     return a, b
+
+
+def common(tensors: list) -> list:
+    """``tensors`` cast to their common PyTorch dtype when they differ, as ``torch.cat``
+    and ``torch.stack`` do (``cat([int64, float32])`` is float32, where NumPy gives
+    float64 and array_api_strict refuses)."""
+    first = tensors[0].array.dtype
+    if all(t.array.dtype == first for t in tensors):
+        return tensors
+    to = as_dtype(first)
+    for t in tensors[1:]:
+        to = promote_types(to, as_dtype(t.array.dtype))
+    return [t if as_dtype(t.array.dtype).name == to.name else _cast(t, t._bk, to.name)
+            for t in tensors]
 
 
 def bool_op(a, b, op: str):

@@ -14,6 +14,8 @@ import warnings
 from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..backend.dtypes import dtype_name
+from .promote import kind
 from .util import expand_reduced, norm_axis, register_methods
 
 __all__ = ["sum", "mean", "max", "min", "var", "std"]
@@ -125,7 +127,21 @@ def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None)
     return Sum.apply(a, axis=_axis(axis, dim, a, "sum"), keepdims=keepdims if keepdim is None else keepdim)
 
 
-def mean(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+def mean(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,
+         dtype=None) -> Tensor:
+    """Mean along ``axis``/``dim``; an integer tensor needs ``dtype=`` as in PyTorch.
+
+    Example:
+        >>> pn.tensor([1, 2]).mean(dtype=pn.float32)
+        tensor(1.5)
+    """
+    if dtype is not None:
+        a = a.to(dtype)
+    elif kind(a.array.dtype) < 2:
+        raise TypeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {dtype_name(a.array.dtype)} (pass dtype=, or "
+            ".float() first)")
     return Mean.apply(a, axis=_axis(axis, dim, a, "mean"), keepdims=keepdims if keepdim is None else keepdim)
 
 

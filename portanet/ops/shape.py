@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from . import promote
 from .util import device_of, lift, register_methods, unbroadcast
 
 __all__ = ["reshape", "permute", "transpose", "flatten", "squeeze", "unsqueeze",
@@ -257,7 +258,7 @@ def concat(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join along an existing axis (``pn.cat`` is the PyTorch name; ``dim`` is ``axis``)."""
     tensors = list(tensors)
     axis = _joinable("cat", tensors, axis if dim is None else dim, new_axis=False)
-    return Concat.apply(*[lift(t, tensors[0]) for t in tensors], axis=axis)
+    return Concat.apply(*promote.common([lift(t, tensors[0]) for t in tensors]), axis=axis)
 
 
 cat = concat
@@ -267,7 +268,7 @@ def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join along a new axis (``dim`` is PyTorch's name for ``axis``)."""
     tensors = list(tensors)
     axis = _joinable("stack", tensors, axis if dim is None else dim, new_axis=True)
-    return Stack.apply(*[lift(t, tensors[0]) for t in tensors], axis=axis)
+    return Stack.apply(*promote.common([lift(t, tensors[0]) for t in tensors]), axis=axis)
 
 
 def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:

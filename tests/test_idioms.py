@@ -1,0 +1,37 @@
+"""Everyday PyTorch idioms that once gave a different answer here: dtypes of joins,
+reductions of integer tensors.  Expected dtypes are PyTorch's (torch.cat/stack promote
+like binary ops; torch.mean refuses integers without dtype=)."""
+import numpy as np
+import pytest
+
+import portanet as pn
+
+
+@pytest.mark.parametrize("a, b, want", [
+    (([1], "int64"), ([1.5], "float32"), "float32"),
+    (([True], "bool"), ([2], "int64"), "int64"),
+    (([1], "int32"), ([1.0], "float64"), "float64"),
+    (([1.0], "float32"), ([1.0], "float64"), "float64"),
+])
+@pytest.mark.parametrize("join", ["cat", "stack"])
+def test_cat_and_stack_promote_as_pytorch(backend, join, a, b, want):
+    x, y = pn.tensor(a[0], dtype=a[1]), pn.tensor(b[0], dtype=b[1])
+    out = getattr(pn, join)([x, y])
+    assert out.dtype == getattr(pn, want)
+    np.testing.assert_array_equal(pn.to_numpy(out).ravel(), np.array(a[0] + b[0], dtype=want))
+
+
+def test_cat_of_mixed_dtypes_passes_gradients_to_the_float_input(backend):
+    w = pn.tensor([0.5, 2.0], dtype=pn.float64, requires_grad=True)
+    out = pn.cat([pn.tensor([3], dtype=pn.int32), w])
+    (out * out).sum().backward()
+    np.testing.assert_allclose(pn.to_numpy(w.grad), [1.0, 4.0])
+
+
+def test_mean_of_integers_needs_a_dtype_as_in_pytorch(backend):
+    x = pn.tensor([1, 2, 4])
+    with pytest.raises(TypeError, match=r"mean\(\): could not infer output dtype.*int64"):
+        x.mean()
+    m = x.mean(dtype=pn.float32)
+    assert m.dtype == pn.float32 and abs(m.item() - 7 / 3) < 1e-6
+    assert pn.mean(x.float(), dim=0).item() == pytest.approx(7 / 3)
