@@ -30,8 +30,8 @@ def _t(a, grad=False):
 
 
 def _build(name, kw):
-    if name == "scaled_dot_product_attention":
-        return F.scaled_dot_product_attention
+    if name in ("scaled_dot_product_attention", "multi_head_attention_forward"):
+        return getattr(F, name)
     if kw.get("activation") == "F.gelu":
         kw = {**kw, "activation": F.gelu}
     if name == "TransformerDecoder":
@@ -132,3 +132,26 @@ def test_bad_arguments(backend):
     _raises(ValueError, r"MultiheadAttention\(embed_dim=8, num_heads=2\): The shape of the 2D "
             r"attn_mask is \(3, 3\), but should be \(3, 4\)", layer, pn.randn(3, 2, 8),
             pn.randn(4, 2, 8), memory_mask=pn.zeros(3, 3))
+
+
+def test_functional_mha_bad_arguments(backend):
+    who = "multi_head_attention_forward"
+    x = pn.randn(3, 2, 8)
+    w, b, ow = pn.randn(24, 8), pn.zeros(24), pn.randn(8, 8)
+    f = F.multi_head_attention_forward
+    _raises(ValueError, who + ": use_separate_proj_weight is False but in_proj_weight is None",
+            f, x, x, x, 8, 2, None, b, None, None, False, 0.0, ow, None)
+    _raises(ValueError, who + ": use_separate_proj_weight is True but q_proj_weight, "
+            "k_proj_weight or v_proj_weight is None", f, x, x, x, 8, 2, None, b, None, None,
+            False, 0.0, ow, None, use_separate_proj_weight=True, q_proj_weight=ow)
+    _raises(ValueError, who + r": expecting static_k of shape \(4, S, 4\), got \(2, 3, 4\)",
+            f, x, x, x, 8, 2, w, b, None, None, False, 0.0, ow, None, static_k=pn.randn(2, 3, 4))
+    _raises(ValueError, who + ": bias_k/bias_v cannot be added to static_k/static_v",
+            f, x, x, x, 8, 2, w, b, pn.randn(1, 1, 8), pn.randn(1, 1, 8), False, 0.0, ow, None,
+            static_k=pn.randn(4, 3, 4))
+    _raises(ValueError, who + ": embed_dim must be divisible by num_heads, got embed_dim=8 and "
+            "num_heads=3", f, x, x, x, 8, 3, w, b, None, None, False, 0.0, ow, None)
+    _raises(ValueError, who + ": was expecting embedding dimension of 8 for query, but got 6",
+            f, pn.randn(3, 2, 6), x, x, 8, 2, w, b, None, None, False, 0.0, ow, None)
+    _raises(TypeError, who + ": key must be a pn.Tensor, got list", f, x, [1.0], x, 8, 2, w, b,
+            None, None, False, 0.0, ow, None)

@@ -159,6 +159,32 @@ record("sdpa_causal_rect_scale", "scaled_dot_product_attention", {}, F.scaled_do
        {"q": u(2, 5, 4), "k": u(2, 3, 4), "v": u(2, 3, 2)}, ["q", "k", "v"],
        {"query": "q", "key": "k", "value": "v"}, {"is_causal": True, "scale": 0.7})
 
+# ---------------------------------------------------- F.multi_head_attention_forward
+# separate projections (kdim 3, vdim 5), bias_k/bias_v, a zero key, per-head weights;
+# training=False turns the dropout off
+record("mhaf_separate_biaskv_eval", "multi_head_attention_forward", {},
+       F.multi_head_attention_forward,
+       {"q": u(T, B, E), "k": u(S, B, 3), "v": u(S, B, 5), "wq": u(E, E), "wk": u(E, 3),
+        "wv": u(E, 5), "b": u(3 * E), "bk": u(1, 1, E), "bv": u(1, 1, E), "ow": u(E, E),
+        "ob": u(E), "kpm": kpm(S, 2)},
+       ["q", "k", "v", "wq", "wk", "wv", "b", "bk", "bv", "ow", "ob"],
+       {"query": "q", "key": "k", "value": "v", "in_proj_bias": "b", "bias_k": "bk",
+        "bias_v": "bv", "out_proj_weight": "ow", "out_proj_bias": "ob", "q_proj_weight": "wq",
+        "k_proj_weight": "wk", "v_proj_weight": "wv", "key_padding_mask": "kpm"},
+       {"embed_dim_to_check": E, "num_heads": NH, "in_proj_weight": None, "add_zero_attn": True,
+        "dropout_p": 0.5, "training": False, "use_separate_proj_weight": True,
+        "average_attn_weights": False})
+# packed in_proj, self-attention, static keys and values, a float mask
+x = u(T, B, E)
+record("mhaf_static_kv", "multi_head_attention_forward", {}, F.multi_head_attention_forward,
+       {"q": x, "w": u(3 * E, E), "b": u(3 * E), "ow": u(E, E), "sk": u(B * NH, T, E // NH),
+        "sv": u(B * NH, T, E // NH), "attn": u(T, T, lo=-2, hi=2)},
+       ["q", "w", "b", "ow", "sk", "sv"],
+       {"query": "q", "key": "q", "value": "q", "in_proj_weight": "w", "in_proj_bias": "b",
+        "out_proj_weight": "ow", "static_k": "sk", "static_v": "sv", "attn_mask": "attn"},
+       {"embed_dim_to_check": E, "num_heads": NH, "bias_k": None, "bias_v": None,
+        "add_zero_attn": False, "dropout_p": 0.0, "out_proj_bias": None})
+
 flat = {f"{cid}/{k}": np.asarray(v) for cid, c in cases.items() for k, v in c.items()}
 OUT.parent.mkdir(parents=True, exist_ok=True)
 np.savez_compressed(OUT, **flat)
