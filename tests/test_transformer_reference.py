@@ -102,7 +102,8 @@ def _raises(exc, pattern, fn, *a, **k):
         fn(*a, **k)
 
 
-def test_bad_arguments(backend):
+def test_bad_arguments():
+    """Checks on arguments and shapes (host metadata: the same on every backend)."""
     lab = re.escape("Transformer(d_model=8, nhead=2)")
     t = pn.nn.Transformer(8, 2, 1, 1, dim_feedforward=8)
     _raises(RuntimeError, lab + r": the batch number of src and tgt must be equal, got src "
@@ -155,3 +156,28 @@ def test_functional_mha_bad_arguments(backend):
             f, pn.randn(3, 2, 6), x, x, 8, 2, w, b, None, None, False, 0.0, ow, None)
     _raises(TypeError, who + ": key must be a pn.Tensor, got list", f, x, [1.0], x, 8, 2, w, b,
             None, None, False, 0.0, ow, None)
+
+
+def test_transformer_step_reads_nothing(host_syncs):
+    """A training step of nn.Transformer with every kind of mask (dropout on) reads nothing
+    back from the device."""
+    model = pn.nn.Transformer(8, 2, 1, 1, dim_feedforward=8, dropout=0.1, batch_first=True)
+    opt = pn.optim.SGD(model.parameters(), lr=0.1)
+    src, tgt = pn.randn(2, 4, 8), pn.randn(2, 3, 8)
+    tgt_mask = pn.nn.Transformer.generate_square_subsequent_mask(3)
+    kpm = pn.tensor(np.array([[False] * 4, [False, False, True, True]]))
+
+    def step():
+        opt.zero_grad()
+        out = model(src, tgt, tgt_mask=tgt_mask, src_key_padding_mask=kpm,
+                    memory_key_padding_mask=kpm, tgt_is_causal=True)
+        loss = (out * out).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    step()
+    with host_syncs() as syncs:
+        loss = step()
+    syncs.assert_at_most(0, "an nn.Transformer training step")
+    assert np.isfinite(pn.to_numpy(loss))

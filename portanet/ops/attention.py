@@ -17,7 +17,7 @@ import math
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from .shape import broadcast_to, reshape, unsqueeze
-from .util import unbroadcast
+from .util import const, unbroadcast
 
 __all__ = ["Attention", "scaled_dot_product_attention", "attention_with_weights"]
 
@@ -77,9 +77,8 @@ def additive_mask(mask, like: Tensor, *, true_means: str, who: str):
         raise TypeError(f"{who}: a mask must be a pn.Tensor, got {type(mask).__name__}")
     bk = like._bk
     xp = bk.xp
-    if mask.dtype == xp.bool:
-        inf = xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device)
-        zero = xp.asarray(0.0, dtype=like.array.dtype, device=bk.device)
+    if mask.dtype == xp.bool:   # cached constants: no host-to-device copy at each step
+        inf, zero = const(xp, like.array, -math.inf), const(xp, like.array, 0.0)
         arr = xp.where(mask.array, inf, zero) if true_means == "masked" else xp.where(
             mask.array, zero, inf)
         return Tensor.from_array(arr, bk)
@@ -96,8 +95,7 @@ def _causal(L: int, S: int, like: Tensor) -> Tensor:
     xp = bk.xp
     i = xp.arange(L, device=bk.device)[:, None]
     j = xp.arange(S, device=bk.device)[None, :]
-    arr = xp.where(i >= j, xp.asarray(0.0, dtype=like.array.dtype, device=bk.device),
-                   xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device))
+    arr = xp.where(i >= j, const(xp, like.array, 0.0), const(xp, like.array, -math.inf))
     return Tensor.from_array(arr, bk)
 
 
