@@ -181,3 +181,16 @@ def test_transformer_step_reads_nothing(host_syncs):
         loss = step()
     syncs.assert_at_most(0, "an nn.Transformer training step")
     assert np.isfinite(pn.to_numpy(loss))
+
+
+def test_mask_dtype_errors(backend):
+    x = pn.randn(3, 2, 8)
+    mha = pn.nn.MultiheadAttention(8, 2)
+    lab = r"MultiheadAttention\(embed_dim=8, num_heads=2\)"
+    _raises(TypeError, lab + ": a mask must be bool or of the query's float dtype float32, got "
+            "int64", mha, x, x, x, attn_mask=pn.zeros(3, 3, dtype=pn.int64))
+    _raises(TypeError, lab + ": a mask must be bool or of the query's float dtype float32, got "
+            "float64", mha, x, x, x, key_padding_mask=pn.zeros(2, 3, dtype=pn.float64))
+    _raises(ValueError, "scaled_dot_product_attention: Explicit attn_mask should not be set when "
+            "is_causal=True", F.scaled_dot_product_attention, x, x, x, attn_mask=pn.zeros(2, 2),
+            is_causal=True)

@@ -84,7 +84,7 @@ def additive_mask(mask, like: Tensor, *, true_means: str, who: str):
         return Tensor.from_array(arr, bk)
     if mask.dtype != like.dtype:
         from ..backend import dtype_name
-        raise TypeError(f"{who}: a float mask must have the query's dtype "
+        raise TypeError(f"{who}: a mask must be bool or of the query's float dtype "
                         f"{dtype_name(like.dtype)}, got {dtype_name(mask.dtype)}")
     return mask
 
@@ -138,8 +138,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
         attn_mask: boolean (``True`` = takes part in attention, as PyTorch's function
             defines it) or float (added to the scores), broadcastable to ``(..., L, S)``.
         dropout_p: dropout on the attention weights (applied whenever > 0, as PyTorch).
-        is_causal: a top-left aligned lower-triangular mask.  Departure: combined with
-            ``attn_mask`` it raises (PyTorch's documentation says so; its code ignores the mask).
+        is_causal: a top-left aligned lower-triangular mask.  Combined with
+            ``attn_mask`` it raises, as PyTorch does (ValueError here, RuntimeError there).
         scale: defaults to ``1 / sqrt(E)``.
         enable_gqa: let ``key``/``value`` have fewer heads (dim -3) than ``query``, each
             shared by a group of query heads.
