@@ -90,6 +90,12 @@ def mha_forward(who, query, key, value, E, h, in_w, in_b, bias_k, bias_v, add_ze
     S = key.shape[1] if static_k is None else static_k.shape[-2]   # static keys set the length
     if (static_k is not None or static_v is not None) and bias_k is not None:
         raise ValueError(f"{who}: bias_k/bias_v cannot be added to static_k/static_v")
+    d = E // h
+    for name, t in (("static_k", static_k), ("static_v", static_v)):
+        if t is not None and (not isinstance(t, Tensor) or t.ndim != 3 or t.shape[0] != N * h
+                              or t.shape[2] != d):
+            raise ValueError(f"{who}: expecting {name} of shape ({N * h}, S, {d}), got "
+                             f"{getattr(t, 'shape', type(t).__name__)}")
     if key.shape[:2] != value.shape[:2]:
         raise ValueError(f"{who}: key shape {key.shape} does not match value shape {value.shape}")
     mask = _masks(who, attn_mask, key_padding_mask, is_causal, N, h, L, S, batched, query)
@@ -98,10 +104,9 @@ def mha_forward(who, query, key, value, E, h, in_w, in_b, bias_k, bias_v, add_ze
         k = concat([k, broadcast_to(bias_k, (N, 1, E))], axis=1)
         v = concat([v, broadcast_to(bias_v, (N, 1, E))], axis=1)
         mask = _pad_key(mask)
-    d = E // h
     q, k, v = (permute(reshape(t, (N, t.shape[1], h, d)), (0, 2, 1, 3)) for t in (q, k, v))
-    k = k if static_k is None else _static(who, "static_k", static_k, N, h, d)
-    v = v if static_v is None else _static(who, "static_v", static_v, N, h, d)
+    k = k if static_k is None else reshape(static_k, (N, h, static_k.shape[1], d))
+    v = v if static_v is None else reshape(static_v, (N, h, static_v.shape[1], d))
     if add_zero_attn:
         bk = q._bk
         z = Tensor.from_array(bk.xp.zeros((N, h, 1, d), dtype=q.array.dtype, device=bk.device), bk)
@@ -120,13 +125,6 @@ def mha_forward(who, query, key, value, E, h, in_w, in_b, bias_k, bias_v, add_ze
     if not batched:
         weights = squeeze(weights, 0)
     return out, weights
-
-
-def _static(who, name, t, N, h, d):
-    if not isinstance(t, Tensor) or t.ndim != 3 or t.shape[0] != N * h or t.shape[2] != d:
-        raise ValueError(f"{who}: expecting {name} of shape ({N * h}, S, {d}), got "
-                         f"{getattr(t, 'shape', type(t).__name__)}")
-    return reshape(t, (N, h, t.shape[1], d))
 
 
 def _project(query, key, value, E, W, b, wq, wk, wv, separate, self_attn, same_kv):
