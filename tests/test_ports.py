@@ -28,7 +28,18 @@ RTOL = 2e-4
 # torchapi): (the error they stop with, as a regex; what is missing, first name first).
 # Until then the losses recorded before the stop are compared, and the test is an
 # expected failure that names the missing piece.
-BLOCKED: dict[str, tuple[str, str]] = {}   # all ten run to the end since branch torchapi
+BLOCKED: dict[str, tuple[str, str]] = {
+    # transformer topic: the four tutorials below match PyTorch to the end (checked on numpy,
+    # torch and array_api_strict) once these names exist; each stops before its first loss
+    "transformer_lm": (r"ImportError: cannot import name 'dataset' from 'portanet\.utils\.data'.*",
+                       "portanet.utils.data.dataset (the module), then StepLR(optimizer, 1.0) "
+                       "(PyTorch accepts a float step_size)"),
+    "dcgan_faces": (r"ModuleNotFoundError: No module named 'portanet\.nn\.parallel'",
+                    "portanet.nn.parallel (the module), then pn.use_deterministic_algorithms"),
+    "seq2seq_translation": (r"TypeError: tensor\(\) got an unexpected keyword argument 'device'",
+                            "pn.tensor(..., device=), then the gradient of item assignment into a "
+                            "tensor that does not require grad (x = zeros(); x[i] = y: y gets none)"),
+}
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -37,8 +48,11 @@ def _fixture(name):
     return json.loads((HERE / "fixtures" / "ports" / f"{name}.json").read_text())
 
 
-def _checked(stdout, patterns):
-    return [line for line in stdout.splitlines() if any(re.search(p, line) for p in patterns)]
+def _checked(stdout, patterns, ignore=None):
+    """The lines a port's test compares; ``ignore`` (a regex) blanks what differs between
+    runs by design (elapsed times)."""
+    lines = [line for line in stdout.splitlines() if any(re.search(p, line) for p in patterns)]
+    return [re.sub(ignore, "", line) for line in lines] if ignore else lines
 
 
 def _same_line(got, want):
@@ -71,8 +85,8 @@ def test_port_matches_pytorch(backend, name):
     assert name not in BLOCKED, f"{name} no longer stops at {BLOCKED[name][1]}: take it out of BLOCKED"
     assert len(got["losses"]) == len(ref["losses"]), "a different number of backward() calls"
     _losses(got, ref)
-    want = _checked(ref["stdout"], harness.PORTS[name]["check"])
-    lines = _checked(got["stdout"], harness.PORTS[name]["check"])
+    want = _checked(ref["stdout"], harness.PORTS[name]["check"], harness.PORTS[name].get("ignore"))
+    lines = _checked(got["stdout"], harness.PORTS[name]["check"], harness.PORTS[name].get("ignore"))
     assert len(lines) == len(want), f"printed {lines}, PyTorch printed {want}"
     for g, w in zip(lines, want):
         _same_line(g, w)

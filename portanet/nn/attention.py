@@ -6,7 +6,8 @@ PyTorch ``state_dict`` loads as it is.  Masks follow this module's convention: a
 mask is ``True`` where attention is *not* allowed, a float mask is added to the scores.
 (For :func:`portanet.nn.functional.scaled_dot_product_attention` a boolean ``True`` means
 the opposite, "takes part", as in PyTorch.)  The attention itself is one fused node
-(:mod:`portanet.ops.attention`).
+(:mod:`portanet.ops.attention`); the body is
+:func:`portanet.ops.mha.multi_head_attention_forward`, PyTorch's functional form.
 
 Example:
     >>> mha = pn.nn.MultiheadAttention(16, 4, batch_first=True)
@@ -16,9 +17,8 @@ Example:
 from __future__ import annotations
 
 from .. import argcheck
-from .. import ops
 from ..autograd.tensor import Tensor
-from ..ops.attention import additive_mask, attention_with_weights
+from ..ops.mha import mha_forward
 from . import init
 from .layers import Linear, check_float_input, empty_parameter
 from .module import Module
@@ -123,127 +123,15 @@ class MultiheadAttention(Module):
             ``(attn_output, attn_weights)``: ``(L, N, E)`` (or batch first) and
             ``(N, L, S)`` (``(N, num_heads, L, S)`` unaveraged), or ``None`` for weights.
         """
-        lab = self._label()
-        for name, t in (("query", query), ("key", key), ("value", value)):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"{lab}: {name} must be a pn.Tensor, got {type(t).__name__}")
-        if query.ndim not in (2, 3):
-            raise ValueError(f"{lab}: query should be unbatched 2D or batched 3D tensor but received "
-                             f"{query.ndim}-D query tensor of shape {query.shape}")
-        if key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ValueError(f"{lab}: key and value should have the query's {query.ndim} "
-                             f"dimensions, got query {query.shape}, key {key.shape}, value {value.shape}")
-        batched = query.ndim == 3
-        for name, t, want in (("query", query, self.embed_dim), ("key", key, self.kdim),
-                              ("value", value, self.vdim)):
-            if t.shape[-1] != want:
-                raise ValueError(f"{lab}: was expecting embedding dimension of {want} for {name}, "
-                                 f"but got {t.shape[-1]} ({name} shape {t.shape})")
         w0 = self.out_proj.weight
         for t in (query, key, value):
-            check_float_input(self, t, w0)
-        self_attn = query is key and key is value
-        same_kv = key is value
-        if not batched:
-            query, key, value = (ops.unsqueeze(t, 0) for t in (query, key, value))
-        elif not self.batch_first:
-            query, key, value = (ops.transpose(t, 0, 1) for t in (query, key, value))
-        N, L, E = query.shape
-        S = key.shape[1]
-        if key.shape[:2] != value.shape[:2]:
-            raise ValueError(f"{lab}: key shape {key.shape} does not match value shape {value.shape}")
-        mask = self._masks(attn_mask, key_padding_mask, is_causal, N, L, S, batched, query, lab)
-        q, k, v = self._project(query, key, value, self_attn, same_kv)
-        if self.bias_k is not None:
-            k = ops.concat([k, ops.broadcast_to(self.bias_k, (N, 1, E))], axis=1)
-            v = ops.concat([v, ops.broadcast_to(self.bias_v, (N, 1, E))], axis=1)
-            mask = _pad_key(mask)
-        h, d = self.num_heads, self.head_dim
-        q, k, v = (ops.permute(ops.reshape(t, (N, t.shape[1], h, d)), (0, 2, 1, 3)) for t in (q, k, v))
-        if self.add_zero_attn:
-            bk = q._bk
-            z = Tensor.from_array(bk.xp.zeros((N, h, 1, d), dtype=q.array.dtype, device=bk.device), bk)
-            k, v = ops.concat([k, z], axis=2), ops.concat([v, z], axis=2)
-            mask = _pad_key(mask)
-        p = self.dropout if self.training else 0.0
-        out, weights = attention_with_weights(q, k, v, mask, p)
-        out = ops.reshape(ops.permute(out, (0, 2, 1, 3)), (N, L, E))
-        out = self.out_proj(out)
-        if not batched:
-            out = ops.reshape(out, (L, E))
-        elif not self.batch_first:
-            out = ops.transpose(out, 0, 1)
-        if not need_weights:
-            return out, None
-        if average_attn_weights:
-            weights = ops.mean(weights, axis=1)
-        if not batched:
-            weights = ops.squeeze(weights, 0)
-        return out, weights
-
-    def _project(self, query, key, value, self_attn: bool, same_kv: bool):
-        """The q, k, v input projections (one product for self-attention)."""
-        E = self.embed_dim
-        b = self.in_proj_bias
-        bq = bk = bv = None
-        if b is not None:
-            bq, bk, bv = ops.split(b, [E, E, E])
-        if self._qkv_same_embed_dim:
-            W = self.in_proj_weight
-            if self_attn:
-                return ops.split(ops.linear(query, W, b), [E, E, E], dim=-1)
-            wq, wk, wv = ops.split(W, [E, E, E])
-        else:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        q = ops.linear(query, wq, bq)
-        if same_kv and self._qkv_same_embed_dim:
-            bkv = None if b is None else ops.concat([bk, bv])
-            k, v = ops.split(ops.linear(key, ops.concat([wk, wv]), bkv), [E, E], dim=-1)
-            return q, k, v
-        return q, ops.linear(key, wk, bk), ops.linear(value, wv, bv)
-
-    def _masks(self, attn_mask, key_padding_mask, is_causal, N, L, S, batched, like, lab):
-        """One additive float mask broadcastable to ``(N, heads, L, S)``, or ``None``."""
-        if is_causal and attn_mask is None:
-            raise RuntimeError(f"{lab}: Need attn_mask if specifying the is_causal hint. You may "
-                               "use generate_square_subsequent_mask to create this mask.")
-        mask = None
-        if attn_mask is not None:
-            if not isinstance(attn_mask, Tensor):
-                raise TypeError(f"{lab}: attn_mask must be a pn.Tensor, got {type(attn_mask).__name__}")
-            m = additive_mask(attn_mask, like, true_means="masked", who=lab)
-            if m.ndim == 2:
-                if m.shape != (L, S):
-                    raise ValueError(f"{lab}: The shape of the 2D attn_mask is {m.shape}, but should "
-                                     f"be {(L, S)}.")
-            elif m.ndim == 3:
-                want = (N * self.num_heads, L, S)
-                if m.shape != want:
-                    raise ValueError(f"{lab}: The shape of the 3D attn_mask is {m.shape}, but should "
-                                     f"be {want}.")
-                m = ops.reshape(m, (N, self.num_heads, L, S))
-            else:
-                raise ValueError(f"{lab}: attn_mask's dimension {m.ndim} is not supported "
-                                 f"(shape {m.shape}); expected (L, S) or (N * num_heads, L, S)")
-            mask = m
-        if key_padding_mask is not None:
-            if not isinstance(key_padding_mask, Tensor):
-                raise TypeError(f"{lab}: key_padding_mask must be a pn.Tensor, got "
-                                f"{type(key_padding_mask).__name__}")
-            want = (N, S) if batched else (S,)
-            if key_padding_mask.shape != want:
-                raise ValueError(f"{lab}: expecting key_padding_mask shape of {want}, but got "
-                                 f"{key_padding_mask.shape}")
-            kpm = additive_mask(key_padding_mask, like, true_means="masked", who=lab)
-            kpm = ops.reshape(kpm, (N, 1, 1, S))
-            mask = kpm if mask is None else mask + kpm
-        return mask
-
-
-def _pad_key(mask):
-    """Append one allowed key (a zero column) to an additive mask."""
-    if mask is None:
-        return None
-    bk = mask._bk
-    z = Tensor.from_array(bk.xp.zeros(mask.shape[:-1] + (1,), dtype=mask.array.dtype, device=bk.device), bk)
-    return ops.concat([mask, z], axis=-1)
+            if isinstance(t, Tensor):   # other types: mha_forward names the argument
+                check_float_input(self, t, w0)
+        sep = not self._qkv_same_embed_dim
+        return mha_forward(self._label(), query, key, value, self.embed_dim, self.num_heads,
+                           self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
+                           self.add_zero_attn, self.dropout if self.training else 0.0,
+                           self.out_proj.weight, self.out_proj.bias, key_padding_mask,
+                           need_weights, attn_mask, sep, self.q_proj_weight, self.k_proj_weight,
+                           self.v_proj_weight, None, None, average_attn_weights, is_causal,
+                           self.batch_first)

@@ -19,3 +19,5 @@ from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d  # noqa: F401
 from ..ops.softmax import log_softmax, softmax  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
+# transformer topic: PyTorch's functional multi-head attention
+from ..ops.mha import multi_head_attention_forward  # noqa: F401,E402

@@ -20,6 +20,7 @@ from .. import argcheck
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..backend import get_backend, resolve_dtype
+from ..backend.devices import backend_for
 from .attention import MultiheadAttention
 from .dropout import Dropout
 from .layers import Linear, ModuleList
@@ -29,14 +30,15 @@ from .normalization import LayerNorm
 __all__ = ["TransformerEncoderLayer", "TransformerEncoder", "generate_square_subsequent_mask"]
 
 
-def generate_square_subsequent_mask(sz: int, dtype=None) -> Tensor:
+def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
     """Float ``(sz, sz)`` causal mask: 0 on and below the diagonal, ``-inf`` above
     (PyTorch's ``nn.Transformer.generate_square_subsequent_mask``).
 
     Example:
         >>> m = generate_square_subsequent_mask(4)
     """
-    bk = get_backend()
+    argcheck.nonneg_int("generate_square_subsequent_mask", "sz", sz)
+    bk = get_backend() if device is None else backend_for(device)
     xp = bk.xp
     dt = bk.float_dtype if dtype is None else resolve_dtype(dtype, xp)
     i = xp.arange(sz, device=bk.device)

@@ -17,7 +17,7 @@ import math
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from .shape import broadcast_to, reshape, unsqueeze
-from .util import unbroadcast
+from .util import const, unbroadcast
 
 __all__ = ["Attention", "scaled_dot_product_attention", "attention_with_weights"]
 
@@ -77,15 +77,14 @@ def additive_mask(mask, like: Tensor, *, true_means: str, who: str):
         raise TypeError(f"{who}: a mask must be a pn.Tensor, got {type(mask).__name__}")
     bk = like._bk
     xp = bk.xp
-    if mask.dtype == xp.bool:
-        inf = xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device)
-        zero = xp.asarray(0.0, dtype=like.array.dtype, device=bk.device)
+    if mask.dtype == xp.bool:   # cached constants: no host-to-device copy at each step
+        inf, zero = const(xp, like.array, -math.inf), const(xp, like.array, 0.0)
         arr = xp.where(mask.array, inf, zero) if true_means == "masked" else xp.where(
             mask.array, zero, inf)
         return Tensor.from_array(arr, bk)
     if mask.dtype != like.dtype:
         from ..backend import dtype_name
-        raise TypeError(f"{who}: a float mask must have the query's dtype "
+        raise TypeError(f"{who}: a mask must be bool or of the query's float dtype "
                         f"{dtype_name(like.dtype)}, got {dtype_name(mask.dtype)}")
     return mask
 
@@ -96,8 +95,7 @@ def _causal(L: int, S: int, like: Tensor) -> Tensor:
     xp = bk.xp
     i = xp.arange(L, device=bk.device)[:, None]
     j = xp.arange(S, device=bk.device)[None, :]
-    arr = xp.where(i >= j, xp.asarray(0.0, dtype=like.array.dtype, device=bk.device),
-                   xp.asarray(-math.inf, dtype=like.array.dtype, device=bk.device))
+    arr = xp.where(i >= j, const(xp, like.array, 0.0), const(xp, like.array, -math.inf))
     return Tensor.from_array(arr, bk)
 
 
@@ -140,8 +138,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
         attn_mask: boolean (``True`` = takes part in attention, as PyTorch's function
             defines it) or float (added to the scores), broadcastable to ``(..., L, S)``.
         dropout_p: dropout on the attention weights (applied whenever > 0, as PyTorch).
-        is_causal: a top-left aligned lower-triangular mask.  Departure: combined with
-            ``attn_mask`` it raises (PyTorch's documentation says so; its code ignores the mask).
+        is_causal: a top-left aligned lower-triangular mask.  Combined with
+            ``attn_mask`` it raises, as PyTorch does (ValueError here, RuntimeError there).
         scale: defaults to ``1 / sqrt(E)``.
         enable_gqa: let ``key``/``value`` have fewer heads (dim -3) than ``query``, each
             shared by a group of query heads.

@@ -166,6 +166,30 @@ def torch_patches(draws: Draws, losses: list):
     def randperm(n, *, generator=None, dtype=None, device=None, **kw):
         return torch.from_numpy(draws.permutation(n)).to(dtype or torch.int64)
 
+    def randn_like(input, *, dtype=None, device=None, requires_grad=False, **kw):
+        return _new(draws.normal(input.shape), dtype or input.dtype, requires_grad)
+
+    sdpa = F.scaled_dot_product_attention
+
+    def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                     is_causal=False, scale=None, enable_gqa=False):
+        # MultiheadAttention's dropout on the attention weights happens inside this
+        # function: with dropout, the keep-mask (N, heads, L, S) comes from the shared draws
+        if dropout_p == 0.0:
+            return sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale=scale,
+                        enable_gqa=enable_gqa)
+        if enable_gqa:
+            raise NotImplementedError("harness: scaled_dot_product_attention dropout with enable_gqa")
+        L, S = query.size(-2), key.size(-2)
+        s = query @ key.transpose(-2, -1) * (query.size(-1) ** -0.5 if scale is None else scale)
+        if is_causal:
+            s = s.masked_fill(~torch.ones(L, S, dtype=torch.bool).tril(), float("-inf"))
+        if attn_mask is not None:
+            s = s.masked_fill(~attn_mask, float("-inf")) if attn_mask.dtype == torch.bool else s + attn_mask
+        p = torch.softmax(s, dim=-1)
+        keep = torch.from_numpy(draws.keep(p.shape, 1.0 - dropout_p)).to(p.dtype)
+        return (p * (keep * (1.0 / (1.0 - dropout_p)))) @ value
+
     def dropout(input, p=0.5, training=True, inplace=False):
         if not training or p == 0.0:
             return input
@@ -196,6 +220,8 @@ def torch_patches(draws: Draws, losses: list):
     return [(torch.Tensor, "uniform_", uniform_), (torch.Tensor, "normal_", normal_),
             (torch, "randn", randn), (torch, "rand", rand), (torch, "randint", randint),
             (torch, "randperm", randperm), (D, "randperm", randperm), (F, "dropout", dropout),
+            (torch, "randn_like", randn_like),
+            (F, "scaled_dot_product_attention", scaled_dot_product_attention),
             (torch.utils.data.RandomSampler, "__iter__", sampler_iter),
             (torch.Tensor, "backward", recording_backward)]
 
@@ -303,4 +329,13 @@ PORTS = {
     "char_rnn_classification": {"check": [r"^loaded", r"^train examples", r"^\('", r"^training on",
                                           r"average batch loss"]},
     "lazy_lenet_bn": {"check": [r"^\[\(", r"^epoch"]},
+    # transformer topic: four tutorials in the style of PyTorch's (tiny sizes, synthetic data)
+    "transformer_lm": {"check": [r"^\| epoch ", r"^\| end of epoch", r"^\| End of training"],
+                       "ignore": r"ms/batch +[\d.]+|time: +[\d.]+s"},
+    "dcgan_faces": {"check": [r"^Random Seed", r"^\[\d+/\d+\]", r"^Starting"]},
+    "vae_main": {"argv": ["--epochs", "2", "--batch-size", "8", "--log-interval", "1"],
+                 "check": [r"^Train Epoch", r"^====>", r"^Using device"]},
+    "seq2seq_translation": {"check": [r"^Read ", r"^Trimmed", r"^Counting", r"^Counted", r"^(eng|fra) \d",
+                                      r"^\[", r"^[<>=] ", r"\(\d+ \d+%\)"],
+                            "ignore": r"^\d+m \d+s \(- -?\d+m -?\d+s\) "},
 }

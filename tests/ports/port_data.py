@@ -39,11 +39,14 @@ def _images(n: int, shape: tuple, seed: int, noise: float) -> tuple[np.ndarray, 
     return x, labels
 
 
-def mnist(train: bool, transform=None, n: int | None = None) -> ImageSet:
-    """MNIST-shaped: (1, 28, 28) float32, normalized as ``Normalize((0.1307,), (0.3081,))`` would."""
+def mnist(train: bool, transform=None, n: int | None = None, normalize: bool = True) -> ImageSet:
+    """MNIST-shaped: (1, 28, 28) float32, normalized as ``Normalize((0.1307,), (0.3081,))`` would
+    (``normalize=False``: in (0, 1), as ``ToTensor()`` alone gives)."""
     n = n or 16
     x, y = _images(n, (1, 28, 28), 1 if train else 2, 0.5)
     x = 1.0 / (1.0 + np.exp(-x))                       # pixel values in (0, 1)
+    if not normalize:
+        return ImageSet(x.astype(np.float32), y, transform)
     return ImageSet(((x - 0.1307) / 0.3081).astype(np.float32), y, transform)
 
 
@@ -69,3 +72,90 @@ NAMES = {
     "Italian": ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"],
     "Japanese": ["Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura"],
 }
+
+
+def faces(n: int = 16, image_size: int = 16, transform=None) -> ImageSet:
+    """CelebA-shaped for the DCGAN port: (3, image_size, image_size) float32 in (-1, 1), as
+    ``ImageFolder`` with ``Normalize((0.5,)*3, (0.5,)*3)`` gives; labels are all 0 (one folder)."""
+    x, _ = _images(n, (3, image_size, image_size), 7, 0.6)
+    return ImageSet(np.tanh(x).astype(np.float32), np.zeros(n, np.int64), transform)
+
+
+def save_image(tensor, fp, nrow: int = 8, **kwargs) -> None:
+    """Stands in for ``torchvision.utils.save_image``: checks the batch is images, writes nothing."""
+    if len(tensor.shape) not in (3, 4):
+        raise ValueError(f"save_image: expected (C, H, W) or (N, C, H, W), got {tuple(tensor.shape)}")
+
+
+# A stand-in for torchtext's WikiText2: sentences from a small grammar, so that the next
+# word is partly predictable and a language model's loss goes down in a few steps.
+_SUBJ = ["the cat", "a dog", "the old man", "my sister", "the bird", "a child"]
+_VERB = ["sees", "likes", "finds", "follows", "hears"]
+_OBJ = ["the ball", "a tree", "the river", "an apple", "the house", "a song"]
+
+
+def WikiText2(split=("train", "valid", "test")):
+    """Lists of text lines (``split`` one name: that split; else a tuple of the three)."""
+    if not isinstance(split, str):
+        return tuple(WikiText2(s) for s in split)
+    rng = np.random.default_rng({"train": 11, "valid": 12, "test": 13}[split])
+    n = {"train": 24, "valid": 8, "test": 8}[split]
+    lines = []
+    for _ in range(n):
+        lines.append(f"{_SUBJ[rng.integers(6)]} {_VERB[rng.integers(5)]} {_OBJ[rng.integers(6)]} .")
+        if rng.random() < 0.2:
+            lines.append("")                            # WikiText2 has empty lines
+    return lines
+
+
+def get_tokenizer(name: str):
+    """``basic_english``: lower case, split on spaces."""
+    if name != "basic_english":
+        raise ValueError(f"get_tokenizer: only 'basic_english' here, got {name!r}")
+    return lambda line: line.lower().split()
+
+
+class Vocab:
+    """torchtext's ``Vocab``: ``vocab(tokens)`` -> ids, ``vocab[token]``, ``len(vocab)``."""
+
+    def __init__(self, itos):
+        self.itos, self.stoi, self.default = list(itos), {w: i for i, w in enumerate(itos)}, None
+
+    def set_default_index(self, i: int) -> None:
+        self.default = i
+
+    def __getitem__(self, token: str) -> int:
+        return self.stoi.get(token, self.default)
+
+    def __call__(self, tokens):
+        return [self[t] for t in tokens]
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+
+def build_vocab_from_iterator(iterator, specials=()):
+    """Specials first, then tokens by decreasing frequency (ties: first seen), as torchtext."""
+    counts: dict[str, int] = {}
+    for tokens in iterator:
+        for t in tokens:
+            counts[t] = counts.get(t, 0) + 1
+    words = sorted(counts, key=lambda w: -counts[w])
+    return Vocab(list(specials) + [w for w in words if w not in specials])
+
+
+# A stand-in for the seq2seq tutorial's data/eng-fra.txt: French sentences and their
+# English translations, built from small phrase tables (tab separated, as the file).
+_FRA = [("je suis", "i am"), ("il est", "he is"), ("elle est", "she is"), ("nous sommes", "we are"),
+        ("tu es", "you are")]
+_ADJ = [("grand", "tall"), ("fatigue", "tired"), ("content", "happy"), ("pret", "ready"),
+        ("malade", "sick"), ("en retard", "late")]
+
+
+def eng_fra_lines() -> list[str]:
+    """``english\\tfrench`` lines, as the tutorial's ``data/eng-fra.txt``."""
+    lines = []
+    for fr, en in _FRA:
+        for afr, aen in _ADJ:
+            lines.append(f"{en.capitalize()} {aen}.\t{fr.capitalize()} {afr}.")
+    return lines
