@@ -270,3 +270,20 @@ def test_where_scalar_dtypes(backend):
     assert pn.where(c, True, False).dtype == pn.bool
     assert pn.where(c, pn.tensor([1, 2], dtype=pn.float64), 0).dtype == pn.float64
     assert not math.isnan(pn.where(c, 1.0, float("nan"))[0].item())
+
+
+def test_a_step_with_the_new_ops_reads_nothing(host_syncs, backend):
+    """gather/scatter/index_*/masked_scatter/where/cdist/norms/solve in a forward and
+    backward: no read back from the device (their range checks are deferred)."""
+    x = pn.randn(4, 3, requires_grad=True)
+    idx = pn.tensor([[0, 2, 1], [1, 1, 0], [3, 0, 2], [2, 3, 3]])
+    col, rows, zeros = pn.tensor([[2], [0], [1], [1]]), pn.tensor([3, 0]), pn.tensor([0, 0])
+    base, eye = pn.zeros(4, 3), pn.eye(2) * 2
+    with host_syncs() as syncs:
+        y = pn.gather(x, 0, idx) + base.scatter_add(0, idx, x)
+        y = y.scatter(1, col, 0.5).index_select(0, rows)
+        y = y.index_add(1, zeros, y[:, :2]).masked_scatter(y > 0, x.reshape(-1))
+        z = pn.where(y > 0, y, 0.0).tril() + pn.cdist(x, x[:2]).sum() + pn.linalg.vector_norm(y)
+        z = z + pn.linalg.solve(eye + y[:, :2] @ y[:, :2].T, y).sum()
+        z.flip(0).roll(1, 1).sum().backward()
+    syncs.assert_at_most(0, "forward and backward of the indexops ops")

@@ -30,7 +30,7 @@ from ..autograd.tensor import Tensor
 from ..backend import dtype_name
 from .indexing import Take, index_add as _index_add
 from .inplace import _inplace as _inplace_base
-from .util import register_methods
+from .util import const, register_methods
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "take_along_dim", "take"]
 
@@ -177,9 +177,9 @@ def _numel(a) -> int:
 
 
 def _scalar_like(self: Tensor, value) -> Tensor:
-    xp = self._bk.xp
-    return Tensor.from_array(xp.asarray(value, dtype=self.array.dtype, device=self._bk.device),
-                             self._bk)
+    """``value`` as a 0-d Tensor of ``self``'s dtype: a cached constant (util.const), so
+    no host-to-device upload at every call."""
+    return Tensor.from_array(const(self._bk.xp, self.array, value), self._bk)
 
 
 def _where(mask, a: Tensor, b: Tensor) -> Tensor:

@@ -102,10 +102,9 @@ def where(condition: Tensor, input=None, other=None) -> Tensor:
         if (k < 2 and isinstance(c, float)) or (k == 0 and not isinstance(c, bool)):
             from .promote import scalar
             t = scalar(t, c)
-        if ta:
-            input = t
-        else:
-            other = t
+        from .scatter import _scalar_like
+        c = _scalar_like(t, c)       # a cached constant: no upload per call
+        input, other = (t, c) if ta else (c, t)
     elif input.array.dtype != other.array.dtype:
         from .promote import pair
         input, other = pair(input, other)
