@@ -287,3 +287,12 @@ def test_a_step_with_the_new_ops_reads_nothing(host_syncs, backend):
         z = z + pn.linalg.solve(eye + y[:, :2] @ y[:, :2].T, y).sum()
         z.flip(0).roll(1, 1).sum().backward()
     syncs.assert_at_most(0, "forward and backward of the indexops ops")
+
+
+def test_put_errors(backend):
+    X = pn.ones(2, 2)
+    with pytest.raises(RuntimeError, match=r"put\(\): Expected source and index to have the same number of elements"):
+        X.put(pn.tensor([0, 1]), pn.ones(3))
+    with pytest.raises(IndexError, match=r"put\(\): index out of range for a tensor of 4 elements"):
+        with pn.checks.strict():
+            X.put(pn.tensor([4]), pn.ones(1))

@@ -58,7 +58,8 @@ from .linalg_extra import (addbmm, addmm, addmv, baddbmm, cdist, chain_matmul, c
 from .norms import det, inv as inverse, slogdet  # noqa: E402
 from .reorder import (flip, fliplr, flipud, moveaxis, movedim, narrow, repeat_interleave, roll,  # noqa: E402
                       rot90, select, tile, unflatten)
-from .scatter import gather, scatter, scatter_add, scatter_reduce, take, take_along_dim  # noqa: E402
+from .scatter import gather, put, scatter, scatter_add, scatter_reduce, take, take_along_dim  # noqa: E402
+from .tensor_extra import detach_  # noqa: E402
 from .search import (argwhere, bincount, bucketize, histc, nonzero, searchsorted, unique,  # noqa: E402
                      unique_consecutive, where)
 from .triangular import diag, diag_embed, diagflat, diagonal, tril, tril_indices, triu, triu_indices  # noqa: E402
@@ -70,6 +71,6 @@ __all__ += ["index_add", "index_copy", "index_fill", "index_select", "masked_sca
             "inner", "kron", "mm", "mv", "outer", "tensordot", "vdot", "det", "inverse", "slogdet",
             "flip", "fliplr", "flipud", "moveaxis", "movedim", "narrow", "repeat_interleave",
             "roll", "rot90", "select", "tile", "unflatten", "gather", "scatter", "scatter_add",
-            "scatter_reduce", "take", "take_along_dim", "argwhere", "bincount", "bucketize",
+            "scatter_reduce", "take", "take_along_dim", "put", "detach_", "argwhere", "bincount", "bucketize",
             "histc", "nonzero", "searchsorted", "unique", "unique_consecutive", "tril",
             "tril_indices", "triu", "triu_indices", "diag", "diag_embed", "diagflat", "diagonal"]

@@ -11,6 +11,9 @@ Example:
     tensor([[2., 0.],
             [5., 3.]])
     >>> pn.zeros(3, 2).index_add_(0, pn.tensor([0, 0]), pn.ones(2, 2))
+    tensor([[2., 2.],
+            [0., 0.],
+            [0., 0.]])
 """
 from __future__ import annotations
 

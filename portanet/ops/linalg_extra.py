@@ -300,5 +300,14 @@ def chain_matmul(*matrices) -> Tensor:
     return out
 
 
-register_methods(mm, mv, dot, vdot, inner, outer, ger, addmm, addmv, addbmm, baddbmm, kron,
-                 cross)
+def _bind() -> None:
+    from .norms import det, inv, slogdet
+    from .scatter import _inplace
+    from .views import swapaxes
+    register_methods(mm, mv, dot, vdot, inner, outer, addmm, addmv, addbmm, baddbmm, kron, cross,
+                     det, slogdet, ger=outer, inverse=inv, swapdims=swapaxes,
+                     addmm_=_inplace(addmm, "addmm_"), addmv_=_inplace(addmv, "addmv_"),
+                     addbmm_=_inplace(addbmm, "addbmm_"), baddbmm_=_inplace(baddbmm, "baddbmm_"))
+
+
+_bind()

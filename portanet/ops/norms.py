@@ -9,7 +9,7 @@ gradients: ``d inv(A) = -A^-T g A^-T``, ``solve``: ``gB = solve(A^T, g)``,
 Example:
     >>> A = pn.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
     >>> pn.linalg.det(A)
-    tensor(5., grad_fn=...)
+    tensor(5., requires_grad=True)
     >>> pn.linalg.vector_norm(pn.tensor([3.0, 4.0]))
     tensor(5.)
 """

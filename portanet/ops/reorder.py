@@ -163,7 +163,7 @@ moveaxis = movedim
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     """``length`` elements of ``input`` along ``dim`` from ``start`` (a view, as
-    ``torch.narrow``).
+    ``torch.narrow``; ``narrow_copy`` is the same here).
 
     Example:
         >>> pn.arange(5.0).narrow(0, 1, 3)
@@ -315,4 +315,5 @@ from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,  # n
                       broadcast_tensors, column_stack, dstack, hstack, row_stack, vstack)
 
 register_methods(flip, fliplr, flipud, roll, rot90, movedim, moveaxis, narrow, select,
-                 unflatten, unfold, repeat_interleave, tile)
+                 unflatten, unfold, repeat_interleave, tile, moveaxis=movedim,
+                 narrow_copy=narrow)

@@ -14,11 +14,13 @@ positions, then only the last of each run is added).  ``scatter_add`` and
 ``scatter_reduce`` combine all of them, as in PyTorch.
 
 Example:
-    >>> x = pn.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x = pn.tensor([[1.0, 2.0], [3.0, 4.0]])
     >>> pn.gather(x, 1, pn.tensor([[0, 0], [1, 0]]))
     tensor([[1., 1.],
             [4., 3.]])
     >>> pn.zeros(2, 4).scatter_(1, pn.tensor([[1], [3]]), 1.0)     # one-hot rows
+    tensor([[0., 1., 0., 0.],
+            [0., 0., 0., 1.]])
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from .indexing import Take, index_add as _index_add
 from .inplace import _inplace as _inplace_base
 from .util import const, register_methods
 
-__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "take_along_dim", "take"]
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "take_along_dim", "take", "put"]
 
 
 def _inplace(fn, why: str):
@@ -447,7 +449,40 @@ class _Prod(Function):
         return (xp.expand_dims(g, axis=ax) * others,)
 
 
-register_methods(gather, scatter, scatter_add, scatter_reduce, take_along_dim, take)
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` with ``source``'s elements written at the flat positions ``index`` (of
+    the input seen as 1-D; negative ones count from the end), added when ``accumulate``,
+    as ``torch.put``.  Repeated positions without ``accumulate``: the last wins.
+
+    Example:
+        >>> pn.zeros(2, 2).put(pn.tensor([3, 0]), pn.tensor([1.0, 2.0]))
+        tensor([[2., 0.],
+                [0., 1.]])
+    """
+    xp = input._bk.xp
+    idx = xp.reshape(_index_array("put", index, input), (-1,))
+    if not isinstance(source, Tensor):
+        raise TypeError(f"put(): argument 'source' must be Tensor, not {type(source).__name__}")
+    if source.numel() != idx.shape[0]:
+        raise RuntimeError(f"put(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source.numel()}, "
+                           f"index.numel() = {idx.shape[0]}")
+    if source.array.dtype != input.array.dtype:
+        raise RuntimeError(f"put(): self ({input.dtype}) and source ({source.dtype}) must have "
+                           f"the same scalar type")
+    n = input.numel()
+    checks.check(input._bk, xp.all(xp.logical_and(idx >= -n, idx < n)), IndexError,
+                 f"put(): index out of range for a tensor of {n} elements (indices must lie "
+                 f"in [{-n}, {n}))")
+    pos = xp.where(idx < 0, idx + n, idx)
+    v = source.reshape(-1)
+    if accumulate:
+        return input + IndexAddFlat.apply(v, pos=pos, n=n, shape=tuple(input.shape))
+    return ScatterFlat.apply(input.reshape(-1), v, pos=pos).reshape(tuple(input.shape))
+
+
+register_methods(gather, scatter, scatter_add, scatter_reduce, take_along_dim, take, put)
 register_methods(scatter_=_inplace(scatter, "scatter_"),
                  scatter_add_=_inplace(scatter_add, "scatter_add_"),
-                 scatter_reduce_=_inplace(scatter_reduce, "scatter_reduce_"))
+                 scatter_reduce_=_inplace(scatter_reduce, "scatter_reduce_"),
+                 put_=_inplace(put, "put_"))
