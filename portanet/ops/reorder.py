@@ -50,6 +50,13 @@ class Roll(Function):
         return (xp.roll(g, back, axis=self.axes),)
 
 
+def int_arg(who: str, name: str, v) -> int:
+    """``v`` as an int (not a bool), else TypeError naming ``who`` and ``name``."""
+    if not argcheck.is_int(v):
+        raise TypeError(f"{who}: {name} must be an integer, got {type(v).__name__} {v!r}")
+    return int(v)
+
+
 def _dimlist(dims):
     return tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
 
@@ -123,7 +130,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     if d0 == d1:
         raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
                            f"{d0} and dim1 = {d1}")
-    k = argcheck._int("rot90", "k", k, "an integer") % 4
+    k = int_arg("rot90", "k", k) % 4
     if k == 1:
         return flip(input, (d1,)).transpose(d0, d1)
     if k == 2:
@@ -175,8 +182,8 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     if isinstance(start, Tensor):
         start = start.item()
     n = input.shape[d]
-    start = argcheck._int("narrow", "start", start, "an integer")
-    length = argcheck._int("narrow", "length", length, "an integer")
+    start = int_arg("narrow", "start", start)
+    length = int_arg("narrow", "length", length)
     if not -n <= start <= n:
         raise IndexError(f"narrow: start ({start}) out of range (expected to be in range of "
                          f"[{-n}, {n}])")
@@ -191,7 +198,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, without that dim (``torch.select``)."""
     d = argcheck.dim("select", dim, input.ndim)
     n = input.shape[d]
-    index = argcheck._int("select", "index", index, "an integer")
+    index = int_arg("select", "index", index)
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {d}")
@@ -231,7 +238,7 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """
     d = argcheck.dim("unfold", dimension, self.ndim, "dimension")
     n = self.shape[d] if self.ndim else 1
-    size = argcheck._int("unfold", "size", size, "an integer")
+    size = int_arg("unfold", "size", size)
     step = argcheck.positive_int("unfold", "step", step)
     if not 0 <= size <= n:
         raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .. import argcheck
 from ..autograd.tensor import Tensor
+from .reorder import int_arg
 from .scatter import _inplace, _scalar_like, _where
 from .util import register_methods
 
@@ -34,7 +35,7 @@ def _tri_mask(x: Tensor, diagonal: int, lower: bool):
 def _tri(who: str, x: Tensor, diagonal, lower: bool) -> Tensor:
     if x.ndim < 2:
         raise RuntimeError(f"{who}: input tensor must have at least 2 dimensions")
-    diagonal = argcheck._int(who, "diagonal", diagonal, "an integer")
+    diagonal = int_arg(who, "diagonal", diagonal)
     return _where(_tri_mask(x, diagonal, lower), x, _scalar_like(x, 0))
 
 
@@ -58,7 +59,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 def _tri_indices(who: str, row, col, offset, lower, dtype, device):
     row = argcheck.nonneg_int(who, "row", row)
     col = argcheck.nonneg_int(who, "col", col)
-    offset = argcheck._int(who, "offset", offset, "an integer")
+    offset = int_arg(who, "offset", offset)
     pairs = [(i, j) for i in range(row) for j in range(col)
              if (j - i <= offset if lower else j - i >= offset)]
     rows = [p[0] for p in pairs]
@@ -108,7 +109,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d2 = argcheck.dim("diagonal", dim2, input.ndim, "dim2")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    offset = argcheck._int("diagonal", "offset", offset, "an integer")
+    offset = int_arg("diagonal", "offset", offset)
     x = input.movedim((d1, d2), (0, 1))
     rows, cols = _diag_coords(x.shape[0], x.shape[1], offset)
     xp, bk = input._bk.xp, input._bk
@@ -132,7 +133,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     d2 = argcheck.dim("diag_embed", dim2, nd, "dim2")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    offset = argcheck._int("diag_embed", "offset", offset, "an integer")
+    offset = int_arg("diag_embed", "offset", offset)
     x = input if input.ndim else input.reshape(1)
     n = x.shape[-1]
     m = n + abs(offset)
