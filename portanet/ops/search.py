@@ -131,19 +131,57 @@ def _counts(xp, bk, inv, n):
     return xp.astype(_index_add(xp, n, inv, ones), xp.int64)
 
 
+def _slices(input: Tensor, dim: int):
+    """``input`` with ``dim`` first and the rest flattened: one row per slice."""
+    xp = input._bk.xp
+    a = xp.moveaxis(input.array, dim, 0) if dim else input.array
+    return xp.reshape(a, (a.shape[0], -1)), tuple(a.shape[1:])
+
+
+def _unique_slices(input: Tensor, dim, consecutive, return_inverse, return_counts, who):
+    """``unique``/``unique_consecutive`` of the slices along ``dim``: rows sorted
+    lexicographically by stable argsorts from the last column to the first."""
+    xp, bk = input._bk.xp, input._bk
+    d = argcheck.dim(who, dim, input.ndim)
+    rows, rest = _slices(input, d)
+    n = rows.shape[0]
+    perm = xp.arange(n, dtype=xp.int64, device=bk.device)
+    if not consecutive:
+        for c in range(rows.shape[1] - 1, -1, -1):
+            col = xp.take(rows[:, c], perm, axis=0)
+            perm = xp.take(perm, xp.argsort(col, stable=True), axis=0)
+    srt = xp.take(rows, perm, axis=0)
+    if n == 0:
+        keep = xp.zeros((0,), dtype=xp.bool, device=bk.device)
+    else:
+        diff = xp.any(srt[1:, ...] != srt[:-1, ...], axis=1) if rows.shape[1] else \
+            xp.zeros((n - 1,), dtype=xp.bool, device=bk.device)
+        keep = xp.concat([xp.ones((1,), dtype=xp.bool, device=bk.device), diff])
+    vals = xp.take(srt, xp.nonzero(keep)[0], axis=0)    # how many: depends on the data
+    vals = xp.reshape(vals, (vals.shape[0],) + rest)
+    out = [_wrap(xp.moveaxis(vals, 0, d) if d else vals, bk)]
+    group = xp.cumulative_sum(xp.astype(keep, xp.int64)) - 1       # group of each sorted row
+    if return_inverse:
+        inv = xp.take(group, xp.argsort(perm, stable=True), axis=0)
+        out.append(_wrap(inv, bk))
+    if return_counts:
+        out.append(_wrap(_counts(xp, bk, group, vals.shape[0]), bk))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim: int | None = None):
     """The distinct values of ``input`` (sorted), with ``return_inverse`` the index of
     each element's value (``input``'s shape) and ``return_counts`` how often each occurs
-    (``torch.unique``).  Reads the device.  ``dim`` is not supported.
+    (``torch.unique``); with ``dim``, the distinct slices along ``dim`` (sorted
+    lexicographically), the inverse and counts per slice.  Reads the device.
 
     Example:
         >>> pn.unique(pn.tensor([2, 1, 2]), return_counts=True)
         (tensor([1, 2]), tensor([1, 2]))
     """
     if dim is not None:
-        raise NotImplementedError("unique: dim= (unique slices) is not supported; only "
-                                  "dim=None (unique elements of the flattened input)")
+        return _unique_slices(input, dim, False, return_inverse, return_counts, "unique")
     xp, bk = input._bk.xp, input._bk
     a = xp.reshape(input.array, (-1,))
     vals, inv = _sorted_unique(xp, a, return_inverse or return_counts)
@@ -158,14 +196,16 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
                        dim: int | None = None):
     """The input without consecutive repeats (``torch.unique_consecutive``), with the same
-    ``return_inverse``/``return_counts`` as :func:`unique`.  Reads the device.
+    ``return_inverse``/``return_counts`` as :func:`unique` (``dim``: consecutive equal
+    slices).  Reads the device.
 
     Example:
         >>> pn.unique_consecutive(pn.tensor([1, 1, 2, 2, 1]))
         tensor([1, 2, 1])
     """
     if dim is not None:
-        raise NotImplementedError("unique_consecutive: dim= is not supported; only dim=None")
+        return _unique_slices(input, dim, True, return_inverse, return_counts,
+                              "unique_consecutive")
     xp, bk = input._bk.xp, input._bk
     a = xp.reshape(input.array, (-1,))
     if a.shape[0] == 0:
