@@ -260,6 +260,9 @@ def test_scatter_duplicates_last_wins(backend):
     """PyTorch leaves the winner of repeated positions undefined; portanet picks the last."""
     out = pn.zeros(3).scatter(0, pn.tensor([1, 1, 1, 0]), pn.tensor([1.0, 2.0, 3.0, 4.0]))
     assert out.tolist() == [4.0, 3.0, 0.0]
+    out = pn.zeros(2, 2).index_copy(0, pn.tensor([1, 1]), pn.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert out.tolist() == [[0.0, 0.0], [3.0, 4.0]]
+    assert pn.zeros(3).put(pn.tensor([2, 2]), pn.tensor([1.0, 5.0])).tolist() == [0.0, 0.0, 5.0]
 
 
 def test_where_scalar_dtypes(backend):

@@ -21,7 +21,7 @@ from .. import argcheck, checks
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from .indexing import Take, index_add as _index_add
-from .scatter import _index_array, _inplace, _scalar_like, _take_flat, _where
+from .scatter import ScatterFlat, _index_array, _inplace, _positions, _scalar_like, _take_flat, _where
 from .util import register_methods
 
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "masked_select",
@@ -147,8 +147,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with the slices at ``index`` along ``dim`` replaced by ``source``'s, as
-    ``torch.index_copy``.  Repeated indices (undefined in PyTorch): the slices copied to
-    the same place add up here; pass unique indices.
+    ``torch.index_copy``.  Repeated indices (undefined in PyTorch): the last slice wins,
+    as in :func:`portanet.scatter`.
 
     Example:
         >>> pn.zeros(3, 2).index_copy(0, pn.tensor([2, 0]), pn.tensor([[1.0, 2.0], [3.0, 4.0]]))
@@ -157,10 +157,16 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
                 [1., 2.]])
     """
     d, idx = _vector_index("index_copy", input, dim, index)
-    src = _source("index_copy", input, d, idx, source)
-    n = input.shape[d] if input.ndim else 1
-    placed = _put_lead(input, d, IndexAddLead.apply(src, idx=idx, n=n))
-    return _where(_lead_mask(input, d, idx), placed, input)
+    _source("index_copy", input, d, idx, source)
+    if input.ndim == 0:
+        return ScatterFlat.apply(input.reshape(1), source.reshape(-1), pos=idx).reshape(())
+    # a scatter whose index repeats ``index`` along every other dim (one flat position per
+    # source element)
+    xp = input._bk.xp
+    view = [1] * input.ndim
+    view[d] = idx.shape[0]
+    full = xp.broadcast_to(xp.reshape(idx, tuple(view)), tuple(source.shape))
+    return ScatterFlat.apply(input, source, pos=_positions(xp, tuple(input.shape), d, full))
 
 
 def _bool_mask(who: str, input: Tensor, mask):

@@ -54,6 +54,7 @@ CASES = [
     ("index_fill_tensor", "X.index_fill(0, m.tensor([1]), V.sum())"),
     ("index_fill_inplace", "(X + 0).index_fill_(1, m.tensor([3]), 9.0)"),
     ("index_copy", "X.index_copy(0, m.tensor([2, 0]), W.T[:2] * 1)"),
+    ("index_copy_dim1", "B.index_copy(1, m.tensor([2, 0]), B[:, :2] * 3)"),
     ("index_copy_inplace", "(X * 1).index_copy_(1, m.tensor([1]), V[:3].reshape(3, 1))"),
     ("masked_select", "m.masked_select(X, X > 1.0)"),
     ("masked_select_bcast", "X.masked_select(m.tensor([True, False, False, True]))"),
