@@ -2,7 +2,8 @@
 ``input`` at ``index`` along ``dim``, as PyTorch, on the flat positions of
 :mod:`portanet.ops.scatter`.  ``sum``/``mean`` are a scatter-add (fast paths where the
 backend has them); ``amax``/``amin``/``prod`` compare every position with every source
-element (a ``(numel, k)`` matrix), which no backend-neutral scatter-max avoids.
+element of the same slice (``index.numel() * input.shape[dim]`` booleans), which no
+backend-neutral scatter-max avoids.
 
 Example:
     >>> pn.zeros(3).scatter_add(0, pn.tensor([0, 2, 0]), pn.tensor([1.0, 2.0, 3.0]))
@@ -13,7 +14,8 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
-from .scatter import (_flat_pos, _hits, _inplace, _scalar_like,  # noqa
+from .. import argcheck
+from .scatter import (_flat_pos, _hits, _index_array, _inplace, _scalar_like,  # noqa
                       _scatter_sum, _src_block, _where)
 from .util import register_methods
 
@@ -43,8 +45,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
 
     Gradients as PyTorch: ``amax``/``amin`` share the gradient evenly among the tied
     elements (``input``'s included); ``prod`` handles zeros exactly.  ``amax``, ``amin``
-    and ``prod`` build a ``(input.numel(), index.numel())`` matrix on every backend:
-    fine for the sizes of segment reductions, not for huge scatters.
+    and ``prod`` compare each index entry with every position of its slice (about
+    ``input.numel() * index.shape[dim]`` elements of work and memory).
 
     Example:
         >>> x = pn.tensor([0.0, 0.0])
@@ -84,29 +86,40 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
             else:
                 out = out / n
         return out
-    # amax / amin / prod: a (numel, k) matrix of the src values each position receives
-    n = input.numel()
-    flat = xp.reshape(pos, (-1,))
-    m = xp.arange(n, device=input._bk.device, dtype=xp.int64)[:, None] == flat[None, :]
-    vf = v.reshape(1, -1)
-    col = base.reshape(-1, 1)
+    # amax / amin / prod: along ``dim`` each position j of a slice compares with the
+    # index's entries of that slice (a one-hot of index.shape + (size of dim,)), and
+    # input's own value joins as one more entry, so ties (input's included) share one
+    # reduction's gradient as in PyTorch
+    shape = tuple(input.shape) or (1,)
+    d = argcheck.dim(who, dim, input.ndim)
+    idx = xp.reshape(_index_array(who, index, input), ishape)
+    sd = shape[d]
+    fill = 1 if reduce == "prod" else _extreme_fill(xp, input.array.dtype, reduce == "amax")
+    oh = xp.expand_dims(idx, axis=-1) == xp.arange(sd, dtype=xp.int64, device=input._bk.device)
+    terms = _where(oh, v.reshape(ishape).unsqueeze(-1), _scalar_like(input, fill))
+    for k in range(len(shape)):           # index smaller than input off dim: pad with fill
+        if k != d and ishape[k] < shape[k]:
+            terms = _pad(terms, k, shape[k] - ishape[k], fill)
+    terms = _cat([terms, base.reshape(shape).movedim(d, -1).unsqueeze(d)], d)
     if reduce == "prod":
-        terms = _where(m, vf, _scalar_like(input, 1))
-        out = _Prod.apply(_cat([col, terms]), axis=1)
+        red = _Prod.apply(terms, axis=d)
     else:
         from .sorting import amax, amin
-        fill = _extreme_fill(xp, input.array.dtype, reduce == "amax")
-        terms = _where(m, vf, _scalar_like(input, fill))
-        both = _cat([col, terms])
-        out = (amax if reduce == "amax" else amin)(both, dim=1)
-        if not include_self:   # positions nobody writes keep input, as PyTorch
-            out = _where(xp.reshape(hit, (-1,)), out, input.reshape(-1))
-    return out.reshape(tuple(input.shape))
+        red = (amax if reduce == "amax" else amin)(terms, dim=d)
+    return red.movedim(-1, d).reshape(tuple(input.shape))
 
 
-def _cat(parts):
+def _pad(t: Tensor, k: int, n: int, fill) -> Tensor:
+    shape = list(t.shape)
+    shape[k] = n
+    xp = t._bk.xp
+    pad = xp.full(tuple(shape), fill, dtype=t.array.dtype, device=t._bk.device)
+    return _cat([t, Tensor.from_array(pad, t._bk)], k)
+
+
+def _cat(parts, axis):
     from .shape import concat
-    return concat(parts, 1)
+    return concat(parts, axis)
 
 
 def _extreme_fill(xp, dtype, largest: bool):

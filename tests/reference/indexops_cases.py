@@ -34,6 +34,8 @@ CASES = [
     ("scatter_reduce_amax", "X.scatter_reduce(1, m.tensor([[0, 0, 1, 1], [3, 3, 3, 3], [2, 0, 2, 0]]), X * 2, 'amax')"),
     ("scatter_reduce_amin_noself", "X.scatter_reduce(1, m.tensor([[0, 0, 1, 1], [3, 3, 3, 3], [2, 0, 2, 0]]), X * 2, 'amin', include_self=False)"),
     ("scatter_reduce_prod", "V.scatter_reduce(0, m.tensor([0, 0, 2, 2, 2]), V * 2, 'prod')"),
+    ("scatter_reduce_amax_small_index", "B.scatter_reduce(2, m.tensor([[[0, 3], [1, 1]]]), B[1:, 1:, 2:] * 3, 'amax')"),
+    ("scatter_reduce_prod_dim0", "X.scatter_reduce(0, m.tensor([[2, 0, 0], [2, 1, 0]]), W.T[:2, :3] * 1, 'prod', include_self=False)"),
     ("scatter_reduce_prod_zero", "(V * m.tensor([1.0, 0.0, 1.0, 1.0, 1.0], dtype=m.float64)).scatter_reduce(0, m.tensor([1, 1, 3, 3, 3]), V + 0, 'prod', include_self=True)"),
     ("scatter_reduce_int_mean", "m.tensor([1, 2, 3]).scatter_reduce(0, m.tensor([0, 0, 0, 2]), m.tensor([4, 5, 7, 2]), 'mean')"),
     ("scatter_reduce_amax_ties", "V[:2].scatter_reduce(0, m.tensor([0, 0, 1]), V[m.tensor([0, 0, 1])] * 1, 'amax')"),
