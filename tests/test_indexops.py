@@ -101,6 +101,7 @@ GRADCHECKS = {
     "vector_norm_2": (lambda x: pn.linalg.vector_norm(x, dim=1), [(2, 3)]),
     "vector_norm_p3": (lambda x: pn.linalg.vector_norm(x, 3, dim=0), [(2, 3)]),
     "cdist": (lambda a, b: pn.cdist(a, b), [(2, 3), (4, 3)]),
+    "cdist_mm": (lambda a, b: pn.cdist(a, b, compute_mode="use_mm_for_euclid_dist"), [(2, 3), (4, 3)]),
     "inv": (lambda a: pn.linalg.inv(a + 3 * pn.eye(3, dtype=pn.float64)), [(3, 3)]),
     "solve": (lambda a, b: pn.linalg.solve(a + 3 * pn.eye(3, dtype=pn.float64), b), [(3, 3), (3, 2)]),
     "det": (lambda a: pn.linalg.det(a), [(3, 3)]),

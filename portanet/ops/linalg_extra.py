@@ -261,9 +261,9 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     """Distances between the rows of ``x1`` ``(..., P, M)`` and of ``x2`` ``(..., R, M)``:
-    ``(..., P, R)`` (``torch.cdist``).  Computed directly from the differences for every
-    ``p`` (``compute_mode`` is accepted and ignored: the values match PyTorch's exact
-    mode); the gradient at a zero distance is 0, as PyTorch's.
+    ``(..., P, R)`` (``torch.cdist``).  ``compute_mode`` as PyTorch: for ``p=2`` with
+    more than 25 rows (or ``'use_mm_for_euclid_dist'``) through one matrix product,
+    otherwise from the differences; the gradient at a zero distance is 0, as PyTorch's.
 
     Example:
         >>> pn.cdist(pn.zeros(2, 3), pn.ones(4, 3)).shape
@@ -280,9 +280,25 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                             "donot_use_mm_for_euclid_dist"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+            compute_mode in (None, "use_mm_for_euclid_dist_if_necessary")
+            and (x1.shape[-2] > 25 or x2.shape[-2] > 25))):
+        return _cdist_mm(x1, x2)
     from .norms import vector_norm
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return vector_norm(diff, p, dim=-1, _share_ties=False)
+
+
+def _cdist_mm(x1: Tensor, x2: Tensor) -> Tensor:
+    """Euclidean distances as ``sqrt(|a|^2 + |b|^2 - 2 a.b)``: one matmul, no
+    ``(P, R, M)`` difference tensor (PyTorch's own choice when P or R exceeds 25, so the
+    rounding matches its default mode); the square root has a zero gradient at 0."""
+    from .elementwise import clip
+    from .reduce import SqrtOfVar
+    a2 = (x1 * x1).sum(-1).unsqueeze(-1)
+    b2 = (x2 * x2).sum(-1).unsqueeze(-2)
+    d2 = clip(a2 + b2 - 2 * matmul(x1, x2.transpose(-2, -1)), 0.0)
+    return SqrtOfVar.apply(d2)
 
 
 def chain_matmul(*matrices) -> Tensor:

@@ -147,6 +147,8 @@ CASES = [
     ("cdist", "m.cdist(X, W.T)"), ("cdist_p1", "m.cdist(X[:, :3], A, p=1)"),
     ("cdist_self", "m.cdist(X, X)"), ("cdist_inf", "m.cdist(X[:, :3], A, p=float('inf'))"),
     ("cdist_p3", "m.cdist(B, B * 0.5, p=3)"),
+    ("cdist_mm", "m.cdist(X.reshape(-1, 1) * 0.5, V.reshape(-1, 1), compute_mode='use_mm_for_euclid_dist')"),
+    ("cdist_mm_big", "m.cdist(m.cat([X.reshape(-1, 2)] * 5), A[:, :2] * 1)"),
     ("chain_matmul", "m.chain_matmul(X, W, A)"), ("multi_dot", "m.linalg.multi_dot([V[:3], X, W])"),
     ("vector_norm", "m.linalg.vector_norm(X)"), ("vector_norm_dim", "m.linalg.vector_norm(X, 1, dim=1)"),
     ("vector_norm_inf", "m.linalg.vector_norm(B, float('inf'), dim=(0, 2), keepdim=True)"),
