@@ -64,7 +64,8 @@ def main():
     if bad:
         raise SystemExit("some cases failed under PyTorch")
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": ref}, indent=0))
+    lines = ",\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in ref.items())  # a case a line
+    OUT.write_text(f'{{"torch": {json.dumps(torch.__version__)}, "cases": {{\n{lines}\n}}}}\n')
     print(f"wrote {OUT} ({len(ref)} cases)")
 
 
