@@ -24,6 +24,7 @@ from .random import manual_seed  # noqa: E402,F401
 from . import nn, optim, testing  # noqa: E402,F401
 from .io import CheckpointError, load, load_checkpoint, save, save_checkpoint  # noqa: E402,F401
 from . import data, distributed, train, utils  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401  (indexops: pn.linalg, as torch.linalg)
 from .creation import *  # noqa: E402,F401,F403
 from .random import Generator  # noqa: E402,F401
 # trainapi: torch.backends flags, determinism, compile, amp (see backends_flags.py, amp.py)

@@ -44,3 +44,33 @@ from .views import bmm, clone, eq, ge, gt, le, lt, meshgrid, ne, swapaxes, swapd
 __all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk", "masked_fill",
             "einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
             "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]
+
+# --- indexops (PyTorch breadth): gather/scatter, index_*, masks, triangles/diagonals,
+# reordering/joining, search/counting, products and pn.linalg, small Tensor methods.
+# ``where`` here replaces the one above: it also takes Python numbers and the one-argument form.
+from . import tensor_extra as _tensor_extra  # noqa: E402,F401
+from .index_dim import (index_add, index_copy, index_fill, index_select, masked_scatter,  # noqa: E402
+                        masked_select)
+from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,  # noqa: E402
+                      column_stack, dstack, hstack, row_stack, vstack)
+from .linalg_extra import (addbmm, addmm, addmv, baddbmm, cdist, chain_matmul, cross, dot, ger,  # noqa: E402
+                           inner, kron, mm, mv, outer, tensordot, vdot)
+from .norms import det, inv as inverse, slogdet  # noqa: E402
+from .reorder import (flip, fliplr, flipud, moveaxis, movedim, narrow, repeat_interleave, roll,  # noqa: E402
+                      rot90, select, tile, unflatten)
+from .scatter import gather, put, scatter, scatter_add, scatter_reduce, take, take_along_dim  # noqa: E402
+from .tensor_extra import detach_  # noqa: E402
+from .search import (argwhere, bincount, bucketize, histc, nonzero, searchsorted, unique,  # noqa: E402
+                     unique_consecutive, where)
+from .triangular import diag, diag_embed, diagflat, diagonal, tril, tril_indices, triu, triu_indices  # noqa: E402
+
+__all__ += ["index_add", "index_copy", "index_fill", "index_select", "masked_scatter",
+            "masked_select", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes",
+            "broadcast_tensors", "column_stack", "dstack", "hstack", "row_stack", "vstack",
+            "addbmm", "addmm", "addmv", "baddbmm", "cdist", "chain_matmul", "cross", "dot", "ger",
+            "inner", "kron", "mm", "mv", "outer", "tensordot", "vdot", "det", "inverse", "slogdet",
+            "flip", "fliplr", "flipud", "moveaxis", "movedim", "narrow", "repeat_interleave",
+            "roll", "rot90", "select", "tile", "unflatten", "gather", "scatter", "scatter_add",
+            "scatter_reduce", "take", "take_along_dim", "put", "detach_", "argwhere", "bincount", "bucketize",
+            "histc", "nonzero", "searchsorted", "unique", "unique_consecutive", "tril",
+            "tril_indices", "triu", "triu_indices", "diag", "diag_embed", "diagflat", "diagonal"]
