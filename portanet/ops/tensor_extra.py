@@ -1,9 +1,8 @@
-"""Small Tensor methods PyTorch scripts use: ``is_contiguous``, ``nelement``, ``char``,
-``detach_``, and the in-place shape changes ``unsqueeze_``, ``squeeze_``, ``t_``,
-``transpose_``.
+"""Small Tensor methods PyTorch scripts use: ``nelement``, ``char``, ``detach_``, and the
+in-place shape changes ``unsqueeze_``, ``squeeze_``, ``t_``, ``transpose_``
+(``is_contiguous`` follows PyTorch's strides: ops/viewlinks.py).
 
-portanet has no strides: every tensor behaves as a contiguous one, so ``is_contiguous()``
-is always True.  An in-place shape change rebinds this tensor to the reshaped value (on
+An in-place shape change rebinds this tensor to the reshaped value (on
 the graph: to the new node, as PyTorch's view ops do); aliases made earlier
 (``x.data``, views) keep the old shape.
 
@@ -18,12 +17,6 @@ from ..autograd.function import GRAD_MODE
 from ..autograd.tensor import Tensor
 from .inplace import _LEAF
 from .util import register_methods
-
-
-def is_contiguous(self: Tensor, memory_format=None) -> bool:
-    """Always True: portanet tensors have no strides of their own (PyTorch's layout
-    question has no meaning here)."""
-    return True
 
 
 def nelement(self: Tensor) -> int:
@@ -62,7 +55,7 @@ def _reshape_inplace(name: str, fn):
 def _bind() -> None:
     from .shape import squeeze, transpose, unsqueeze
     from .views import t
-    register_methods(is_contiguous, nelement, char, detach_,
+    register_methods(nelement, char, detach_,
                      unsqueeze_=_reshape_inplace("unsqueeze_", unsqueeze),
                      squeeze_=_reshape_inplace("squeeze_", squeeze),
                      t_=_reshape_inplace("t_", t),
