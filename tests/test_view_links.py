@@ -69,3 +69,21 @@ def test_is_contiguous_follows_pytorch_strides(backend, index, want):
     assert x.is_contiguous() and x.reshape(6, 4).is_contiguous()
     assert not x.transpose(0, 2).is_contiguous() and not x.permute(1, 0, 2).is_contiguous()
     assert x.permute(0, 1, 2).is_contiguous()
+
+
+def test_views_from_narrow_select_movedim_and_diagonal(backend):
+    x = pn.zeros(3, 4)
+    x.narrow(1, 1, 2).fill_(1.0)     # columns 1, 2
+    x.select(0, 2).fill_(2.0)        # row 2
+    x.movedim(0, 1)[0, 0] = 7.0      # x[0, 0]
+    x.diagonal()[1] = 9.0            # x[1, 1]
+    x.diagonal(1).add_(1.0)          # x[0, 1], x[1, 2], x[2, 3]
+    x.diagonal(-1).fill_(-1.0)       # x[1, 0], x[2, 1]
+    np.testing.assert_array_equal(pn.to_numpy(x), [[7, 2, 1, 0], [-1, 9, 2, 0], [2, -1, 2, 3]])
+    w = pn.ones(3, 3, requires_grad=True)
+    g = w * 2
+    g.diagonal().mul_(5.0)           # `A.diagonal().mul_(c)` on the graph
+    g.sum().backward()
+    want = np.full((3, 3), 2.0) + np.diag([8.0] * 3)
+    np.testing.assert_array_equal(pn.to_numpy(g), want)
+    np.testing.assert_array_equal(pn.to_numpy(w.grad), want)

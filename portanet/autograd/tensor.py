@@ -126,13 +126,14 @@ class Tensor:
                 return
             index = getattr(t, "_vidx", None)   # how to rebuild the base (ops/viewlinks.py)
             if index is not None:
-                if same:      # written through the view's memory, which the base shares
-                    array = base.array
-                elif type(index) is tuple:
+                basic = type(index) is tuple
+                if same and (basic or index.shares_memory):
+                    array = base.array   # written through the view's memory, the base's too
+                elif basic:
                     from ..backend.inplace import set_at
                     array = set_at(base._bk.xp, base.array, index, array)
-                else:         # a reshape or permute: the view's value shaped back
-                    array = index.base_array(base._bk.xp, array)
+                else:         # reshape, permute, diagonal: ops/viewlinks.py
+                    array = index.base_array(base._bk.xp, base.array, array)
             t = base
 
     # ----------------------------------------------------------------- basics

@@ -74,7 +74,7 @@ def _commit(self: Tensor, result: Tensor, why: str) -> Tensor:
         if base is not None and index is not None:     # a view of a graph tensor
             _check(base, why)
             new = (SetItem.apply(base, result, index=index) if type(index) is tuple
-                   else index.base_tensor(result))       # reshape/permute: shaped back
+                   else index.base_tensor(base, result))  # reshape/permute/diagonal
             _commit(base, new, why)
         self.array, self._node, self.requires_grad = result.array, result._node, True
         from ..autograd.version import bump

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .. import argcheck
 from ..autograd.tensor import Tensor
+from .viewlinks import link
 from .reorder import int_arg
 from .scatter import _inplace, _scalar_like, _where
 from .util import register_methods
@@ -97,9 +98,48 @@ def _diag_coords(n1: int, n2: int, offset: int):
     return [i - offset for i in range(m)], list(range(m))
 
 
+class DiagonalLink:
+    """Carries a new value of ``x.diagonal(offset)`` (shape ``(L, rest...)``, before the
+    diagonal moves last) back into ``x`` (``(m1, m2, rest...)``): off-diagonal entries
+    kept, diagonal ones taken from the view (ops/viewlinks.py)."""
+
+    __slots__ = ("offset",)
+    shares_memory = False     # gathered: a write into the view is a write into a copy
+
+    def __init__(self, offset: int):
+        self.offset = offset
+
+    def _plan(self, xp, base_shape, device):
+        m1, m2 = base_shape[0], base_shape[1]
+        i = xp.arange(m1, dtype=xp.int64, device=device)[:, None]
+        j = xp.arange(m2, dtype=xp.int64, device=device)[None, :]
+        on = (j - i) == self.offset
+        k = i + 0 * j if self.offset >= 0 else j + 0 * i       # position along the diagonal
+        length = len(_diag_coords(m1, m2, self.offset)[0])
+        k = xp.minimum(k, xp.full_like(k, max(length - 1, 0)))  # off the diagonal: unused
+        on = xp.reshape(on, (m1, m2) + (1,) * (len(base_shape) - 2))
+        return on, xp.reshape(k, (-1,)), length
+
+    def base_array(self, xp, base_array, view_array):
+        on, k, length = self._plan(xp, base_array.shape, getattr(base_array, "device", None))
+        if length == 0:
+            return base_array
+        placed = xp.reshape(xp.take(view_array, k, axis=0), base_array.shape)
+        return xp.where(on, placed, base_array)
+
+    def base_tensor(self, base, view):
+        bk = base._bk
+        on, k, length = self._plan(bk.xp, base.shape, bk.device)
+        if length == 0:
+            return base
+        from .index_dim import index_select
+        placed = index_select(view, 0, Tensor.from_array(k, bk)).reshape(base.shape)
+        return _where(on, placed, base)
+
+
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The diagonal ``offset`` of the matrices in dims ``dim1``, ``dim2``; it becomes the
-    last dim (``torch.diagonal``; a copy here, a view in PyTorch).
+    last dim (``torch.diagonal``; a view, as in PyTorch: writes into it reach ``input``).
 
     Example:
         >>> pn.diagonal(pn.arange(9.0).reshape(3, 3), offset=1)
@@ -117,6 +157,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     c = Tensor.from_array(xp.asarray(cols, dtype=xp.int64, device=bk.device), bk)
     from .indexing import getitem
     out = getitem(x, (r, c), _in_range=True)     # (m, rest...)
+    # a view in PyTorch (`A.diagonal().add_(eps)` changes A): linked to x
+    link(out, x, DiagonalLink(offset))
     return out.movedim(0, -1) if out.ndim > 1 else out
 
 

@@ -10,8 +10,11 @@ new node on every backend; so each view keeps ``_base`` (the tensor it views) an
 
 * an index tuple (basic indexing, split/chunk/unbind pieces): the base with that region
   replaced (``Tensor._set_inplace`` and ``ops.inplace`` do this with ``set_at``/``SetItem``);
-* a :class:`Inverse` (reshape, permute): the view's value reshaped/permuted back, which is
-  the whole of the base.
+* a link object (an :class:`Inverse` for reshape and permute: the view's value shaped
+  back, the whole of the base; ``ops.triangular.DiagonalLink`` for ``diagonal``) with
+  ``base_array(xp, base_array, view_array)``, ``base_tensor(base, view)`` and
+  ``shares_memory`` (whether a write into a NumPy/CuPy/torch view already reached the
+  base's memory: True for reshape/permute views, False for a gathered diagonal).
 
 Example:
     >>> x = pn.zeros(2, 3)
@@ -27,6 +30,7 @@ class Inverse:
     permute (``kind="permute"``, ``arg`` = the axes) is rebuilt from a new view value."""
 
     __slots__ = ("kind", "arg")
+    shares_memory = True
 
     def __init__(self, kind: str, arg: tuple):
         self.kind, self.arg = kind, arg
@@ -37,13 +41,13 @@ class Inverse:
             inv[a] = i
         return tuple(inv)
 
-    def base_array(self, xp, view_array):
+    def base_array(self, xp, base_array, view_array):
         """The base's new raw array (no graph)."""
         if self.kind == "reshape":
             return xp.reshape(view_array, self.arg)
         return xp.permute_dims(view_array, self._inverse_axes())
 
-    def base_tensor(self, view):
+    def base_tensor(self, base, view):
         """The base's new value as a Tensor on the graph."""
         from .shape import permute, reshape
         if self.kind == "reshape":
