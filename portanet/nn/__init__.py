@@ -16,3 +16,6 @@ from .attention import MultiheadAttention  # noqa: F401
 from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401
 from .rnn import GRU, LSTM, RNN, RNNBase  # noqa: F401
 from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
+# nnlayers (breadth): more activations, losses, distances, layers
+from .activation_extra import *  # noqa: F401,F403,E402
+from .loss_extra import *  # noqa: F401,F403,E402

@@ -19,3 +19,13 @@ from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d  # noqa: F401
 from ..ops.softmax import log_softmax, softmax  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
+# nnlayers (breadth): more activations, losses, distances, layers
+from ..ops.activations_extra import (celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401,E402
+                                     hardtanh, logsigmoid, mish, prelu, relu6, rrelu, selu,
+                                     softmin, softshrink, softsign, tanhshrink, threshold)
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401,E402
+from ..ops.losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401,E402
+                                hinge_embedding_loss, margin_ranking_loss,
+                                multilabel_margin_loss, multilabel_soft_margin_loss,
+                                poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+                                triplet_margin_with_distance_loss)

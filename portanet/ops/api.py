@@ -44,3 +44,8 @@ from .views import bmm, clone, eq, ge, gt, le, lt, meshgrid, ne, swapaxes, swapd
 __all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk", "masked_fill",
             "einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
             "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]
+# nnlayers (breadth): PyTorch's top-level forms of some nn functions (torch.selu, torch.prelu ...)
+from .activations_extra import celu, hardshrink, prelu, rrelu, selu, threshold  # noqa: E402
+from .distance import cosine_similarity, pairwise_distance  # noqa: E402
+__all__ += ["celu", "hardshrink", "prelu", "rrelu", "selu", "threshold", "cosine_similarity",
+            "pairwise_distance"]
