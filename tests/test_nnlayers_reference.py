@@ -39,7 +39,7 @@ def run_case(c):
     kwargs = json.loads(str(c["kwargs"]))
     grad_idx = json.loads(str(c["grad"]))
     args = [_tensor(c[f"arg{i}"], i in grad_idx) for i in range(int(c["nargs"]))]
-    tkw = {k[4:]: _tensor(v) for k, v in c.items() if k.startswith("tkw/")}
+    tkw = {k[4:]: _tensor(v, f"tgrad/{k[4:]}" in c) for k, v in c.items() if k.startswith("tkw/")}
     name = str(c["name"])
     mod = None
     if str(c["kind"]) == "F":
@@ -51,13 +51,13 @@ def run_case(c):
             mod.double()
             mod.load_state_dict({**mod.state_dict(), **params})
         out = mod(*args)
-    return out, args, mod
+    return out, args, mod, tkw
 
 
 @pytest.mark.parametrize("cid", CASES)
 def test_against_pytorch(backend, cid):
     c = REF[cid]
-    out, args, mod = run_case(c)
+    out, args, mod, tkw = run_case(c)
     assert out.dtype == backend.xp.float64
     close(out, c["out"], f"{cid} forward")
     if "r" in c:
@@ -67,15 +67,19 @@ def test_against_pytorch(backend, cid):
     rtol = RTOL.get(str(c["name"]), 1e-10)
     for i in json.loads(str(c["grad"])):
         close(args[i].grad, c[f"g{i}"], f"{cid} gradient of input {i}", rtol=rtol)
+    for k in (k[6:] for k in c if k.startswith("tgrad/")):
+        close(tkw[k].grad, c[f"tgrad/{k}"], f"{cid} gradient of {k}", rtol=rtol)
     for k in (k[6:] for k in c if k.startswith("param/")):
         close(dict(mod.named_parameters())[k].grad, c[f"pgrad/{k}"], f"{cid} gradient of {k}")
 
 
 def test_fixture_covers_every_new_name():
     names = {str(c["name"]) for c in REF.values()}
-    for mod in pn.nn.activation_extra.__all__ + pn.nn.loss_extra.__all__:
+    for mod in (pn.nn.activation_extra.__all__ + pn.nn.loss_extra.__all__
+                + pn.nn.normalization_extra.__all__ + pn.nn.layers_extra.__all__):
         assert mod in names, mod
     for fn in (pn.ops.activations_extra.__all__ + pn.ops.distance.__all__
-               + pn.ops.losses_extra.__all__):
+               + pn.ops.losses_extra.__all__ + pn.ops.layers_extra.__all__
+               + pn.ops.norm_extra.__all__):
         if fn not in ("legacy_reduction", "vector_norm_along"):
             assert fn in names, fn

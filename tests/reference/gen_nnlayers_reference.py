@@ -43,9 +43,9 @@ K = np.array([-6.0, -3.0, -2.0, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.0, 3.0
 cases: dict[str, dict] = {}
 
 
-def case(cid, kind, name, args, grad, kwargs=None, tkw=None):
+def case(cid, kind, name, args, grad, kwargs=None, tkw=None, tgrad=()):
     cases[cid] = dict(kind=kind, name=name, args=[np.asarray(a) for a in args], grad=list(grad),
-                      kwargs=kwargs or {}, tkw=tkw or {})
+                      kwargs=kwargs or {}, tkw=tkw or {}, tgrad=list(tgrad))
 
 
 # ------------------------------------------------------------ activations
@@ -154,6 +154,49 @@ case("M_PoissonNLLLoss", "M", "PoissonNLLLoss", [u(3, 4), u(3, 4, lo=0, hi=4)], 
 case("M_GaussianNLLLoss", "M", "GaussianNLLLoss", [u(3, 4), u(3, 4), u(3, 4, lo=0.1, hi=2)], [0, 2],
      {"full": True, "eps": 1e-3})
 
+# ------------------------------------------------------------ layers
+case("bilinear", "F", "bilinear", [u(4, 3), u(4, 2), u(5, 3, 2), u(5)], [0, 1, 2, 3])
+case("bilinear_3d_nobias", "F", "bilinear", [u(2, 3, 3), u(2, 3, 2), u(4, 3, 2)], [0, 1, 2])
+case("M_Bilinear", "M", "Bilinear", [u(4, 3), u(4, 2)], [0, 1],
+     {"in1_features": 3, "in2_features": 2, "out_features": 5})
+IDX = np.array([1, 2, 4, 5, 4, 3, 2, 9, 0, 2])
+OFFS = np.array([0, 3, 3, 7])
+for mode in ("sum", "mean", "max"):
+    case(f"ebag_{mode}", "F", "embedding_bag", [IDX, u(10, 3)], [1], {"mode": mode},
+         {"offsets": OFFS})
+    case(f"ebag2d_{mode}", "F", "embedding_bag", [IDX.reshape(2, 5), u(10, 3)], [1], {"mode": mode})
+    case(f"ebag_pad_{mode}", "F", "embedding_bag", [IDX, u(10, 3)], [1],
+         {"mode": mode, "padding_idx": 2}, {"offsets": OFFS})
+case("ebag_psw", "F", "embedding_bag", [IDX, u(10, 3)], [1], {"mode": "sum"},
+     {"offsets": OFFS, "per_sample_weights": u(10)}, ["per_sample_weights"])
+case("ebag_last", "F", "embedding_bag", [IDX, u(10, 3)], [1], {"include_last_offset": True},
+     {"offsets": np.array([0, 2, 6, 10])})
+case("M_EmbeddingBag", "M", "EmbeddingBag", [IDX.reshape(5, 2)], [],
+     {"num_embeddings": 10, "embedding_dim": 3, "mode": "max"})
+case("rms", "F", "rms_norm", [u(3, 4, 5)], [0], {"normalized_shape": [4, 5]}, {"weight": u(4, 5)},
+     ["weight"])
+case("rms_eps", "F", "rms_norm", [u(3, 4)], [0], {"eps": 0.1, "normalized_shape": [4]})
+case("M_RMSNorm", "M", "RMSNorm", [u(3, 4)], [0], {"normalized_shape": 4})
+case("M_RMSNorm_noaff", "M", "RMSNorm", [u(2, 3, 4)], [0], {"normalized_shape": [3, 4],
+                                                             "elementwise_affine": False})
+case("inorm", "F", "instance_norm", [u(2, 3, 5)], [0])
+case("inorm_aff", "F", "instance_norm", [u(2, 3, 4, 2)], [0], {},
+     {"weight": u(3), "bias": u(3)}, ["weight", "bias"])
+case("inorm_running", "F", "instance_norm", [u(2, 3, 4)], [0],
+     {"use_input_stats": False}, {"running_mean": u(3), "running_var": u(3, lo=0.5, hi=2)})
+case("M_InstanceNorm1d", "M", "InstanceNorm1d", [u(2, 3, 5)], [0], {"num_features": 3})
+case("M_InstanceNorm1d_unb", "M", "InstanceNorm1d", [u(3, 5)], [0],
+     {"num_features": 3, "affine": True})
+case("M_InstanceNorm2d", "M", "InstanceNorm2d", [u(2, 3, 4, 2)], [0], {"num_features": 3,
+                                                                       "affine": True})
+case("M_InstanceNorm3d", "M", "InstanceNorm3d", [u(1, 2, 2, 3, 2)], [0], {"num_features": 2})
+case("lrn", "F", "local_response_norm", [u(2, 5, 3)], [0], {"size": 3, "alpha": 0.1})
+case("lrn_even", "F", "local_response_norm", [u(1, 6, 2, 2)], [0],
+     {"size": 4, "alpha": 0.5, "beta": 0.5, "k": 2.0})
+case("M_LocalResponseNorm", "M", "LocalResponseNorm", [u(2, 4, 2, 3, 2)], [0],
+     {"size": 2, "alpha": 0.3})
+case("M_BatchNorm3d", "M", "BatchNorm3d", [u(2, 3, 2, 2, 2)], [0], {"num_features": 3})
+
 
 def _t(a, grad=False):
     import torch
@@ -165,7 +208,7 @@ def run(c, store):
     import torch
     import torch.nn.functional as F
     args = [_t(a, i in c["grad"]) for i, a in enumerate(c["args"])]
-    tkw = {k: _t(v) for k, v in c["tkw"].items()}
+    tkw = {k: _t(v, k in c["tgrad"]) for k, v in c["tkw"].items()}
     params = {}
     if c["kind"] == "F":
         out = getattr(F, c["name"])(*args, **c["kwargs"], **tkw)
@@ -186,6 +229,8 @@ def run(c, store):
     for i, a in enumerate(args):
         if i in c["grad"]:
             store[f"g{i}"] = a.grad.numpy()
+    for k in c["tgrad"]:
+        store[f"tgrad/{k}"] = tkw[k].grad.numpy()
     for k, p in params.items():
         store[f"param/{k}"] = p.detach().numpy()
         store[f"pgrad/{k}"] = p.grad.numpy()
