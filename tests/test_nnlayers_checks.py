@@ -30,6 +30,7 @@ GRADCHECKS = {
     "normalize_cos": lambda x: F.normalize(x, p=3.0) * F.cosine_similarity(x, x * x, dim=1)[:, None],
     "rms_lrn_inorm": lambda x: (F.rms_norm(x, (5,)) + F.local_response_norm(x[None], 3, 0.5)[0]
                                 + F.instance_norm(x[None])[0]),
+    "ctc": lambda x: F.ctc_loss(x.reshape(5, 1, 3).log_softmax(2), pn.tensor([[1, 1]]), [5], [2]),
     "losses": lambda x: (F.multilabel_margin_loss(x, pn.tensor([[1, 3, -1, 0, 0]] * 3))
                          + F.triplet_margin_loss(x, x * 0.5, x * x, swap=True)
                          + F.gaussian_nll_loss(x, x * 0.3, x * x + 0.5)),
@@ -155,6 +156,16 @@ ERRORS = [
     (lambda: F.dropout1d(pn.ones(2, 3, 4, 5)), ValueError, "dropout1d: Expected 2D or 3D input"),
     (lambda: F.dropout3d(pn.ones(2, 3), 0.2), ValueError, "dropout3d: Expected 4D or 5D input"),
     (lambda: F.alpha_dropout(pn.ones(2), 1.5), ValueError, "alpha_dropout: dropout probability has to be between 0 and 1"),
+    (lambda: F.ctc_loss(pn.zeros(4, 2, 3), pn.tensor([[1], [2]]), [4, 4], [1]), ValueError,
+     r"ctc_loss: target_lengths must be a tuple of 2 ints or an integer tensor, got \[1\]"),
+    (lambda: F.ctc_loss(pn.zeros(4, 2, 3), pn.tensor([[1], [2]]), [4, 4], [1, 1], blank=3), ValueError,
+     r"ctc_loss: blank must be in label range \[0, 3\), got 3"),
+    (lambda: F.ctc_loss(pn.zeros(4, 2, 3), pn.tensor([[1], [2]]), [5, 4], [1, 1]), ValueError,
+     "ctc_loss: input_lengths must be at most the input's length 4"),
+    (lambda: F.ctc_loss(pn.zeros(4, 2, 3), pn.tensor([1, 2, 1]), [4, 4], [1, 1]), ValueError,
+     "ctc_loss: 1-D targets hold 3 labels but target_lengths sum to 2"),
+    (lambda: F.ctc_loss(pn.zeros(4, 3), pn.tensor([1.0]), [4], [1]), TypeError,
+     "ctc_loss: targets must be an integer pn.Tensor, got float32"),
     (lambda: pn.nn.ParameterList(3), TypeError, "ParameterList.extend should be called with an iterable"),
     (lambda: pn.nn.ParameterList([pn.ones(1)])[1], IndexError, "ParameterList index 1 is out of range"),
     (lambda: pn.nn.ParameterDict({1: pn.ones(1)}), TypeError, "ParameterDict keys must be strings, got int 1"),

@@ -41,16 +41,17 @@ def run_case(c):
     args = [_tensor(c[f"arg{i}"], i in grad_idx) for i in range(int(c["nargs"]))]
     tkw = {k[4:]: _tensor(v, f"tgrad/{k[4:]}" in c) for k, v in c.items() if k.startswith("tkw/")}
     name = str(c["name"])
+    call = [args[0].log_softmax(-1)] + args[1:] if bool(c["pre"]) else args
     mod = None
     if str(c["kind"]) == "F":
-        out = getattr(F, name)(*args, **kwargs, **tkw)
+        out = getattr(F, name)(*call, **kwargs, **tkw)
     else:
         mod = getattr(pn.nn, name)(**kwargs, **tkw).eval()
         params = {k[6:]: _tensor(v) for k, v in c.items() if k.startswith("param/")}
         if params:
             mod.double()
             mod.load_state_dict({**mod.state_dict(), **params})
-        out = mod(*args)
+        out = mod(*call)
     return out, args, mod, tkw
 
 
@@ -80,6 +81,6 @@ def test_fixture_covers_every_new_name():
         assert mod in names, mod
     for fn in (pn.ops.activations_extra.__all__ + pn.ops.distance.__all__
                + pn.ops.losses_extra.__all__ + pn.ops.layers_extra.__all__
-               + pn.ops.norm_extra.__all__):
+               + pn.ops.norm_extra.__all__ + pn.ops.ctc.__all__):
         if fn not in ("legacy_reduction", "vector_norm_along"):
             assert fn in names, fn

@@ -29,6 +29,7 @@ from ..ops.losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noq
                                 multilabel_margin_loss, multilabel_soft_margin_loss,
                                 poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
                                 triplet_margin_with_distance_loss)
+from ..ops.ctc import ctc_loss  # noqa: F401,E402
 from ..ops.dropout_extra import (alpha_dropout, dropout1d, dropout3d,  # noqa: F401,E402
                                  feature_alpha_dropout)
 from ..ops.layers_extra import bilinear, embedding_bag  # noqa: F401,E402

@@ -14,13 +14,14 @@ from .. import argcheck
 from ..autograd.tensor import Tensor
 from ..ops import distance as D
 from ..ops import losses_extra as L
+from ..ops.ctc import ctc_loss
 from .loss_modules import _Loss
 from .module import Module
 
 __all__ = ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss",
            "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss",
-           "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance"]
+           "GaussianNLLLoss", "CosineSimilarity", "PairwiseDistance", "CTCLoss"]
 
 
 class _Legacy(_Loss):
@@ -190,3 +191,23 @@ class PairwiseDistance(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.norm}, eps={self.eps}, keepdim={self.keepdim}"
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification; blank=0, zero_infinity=False.
+
+    Forward: ``(log_probs (T, N, C), targets, input_lengths, target_lengths)``, see
+    :func:`portanet.nn.functional.ctc_loss`.
+
+    Example:
+        >>> pn.nn.CTCLoss()(lp, targets, [6, 5], [2, 2])
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction)
+        self.blank = argcheck.nonneg_int("CTCLoss", "blank", blank)
+        self.zero_infinity = bool(zero_infinity)
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                        self.reduction, self.zero_infinity)

@@ -43,9 +43,11 @@ K = np.array([-6.0, -3.0, -2.0, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.0, 3.0
 cases: dict[str, dict] = {}
 
 
-def case(cid, kind, name, args, grad, kwargs=None, tkw=None, tgrad=()):
+def case(cid, kind, name, args, grad, kwargs=None, tkw=None, tgrad=(), logsoftmax0=False):
+    """``logsoftmax0``: the first input goes through ``log_softmax(-1)`` first (CTC's
+    gradient is PyTorch's only for normalized log-probabilities)."""
     cases[cid] = dict(kind=kind, name=name, args=[np.asarray(a) for a in args], grad=list(grad),
-                      kwargs=kwargs or {}, tkw=tkw or {}, tgrad=list(tgrad))
+                      kwargs=kwargs or {}, tkw=tkw or {}, tgrad=list(tgrad), pre=logsoftmax0)
 
 
 # ------------------------------------------------------------ activations
@@ -197,6 +199,24 @@ case("M_LocalResponseNorm", "M", "LocalResponseNorm", [u(2, 4, 2, 3, 2)], [0],
      {"size": 2, "alpha": 0.3})
 case("M_BatchNorm3d", "M", "BatchNorm3d", [u(2, 3, 2, 2, 2)], [0], {"num_features": 3})
 
+# CTC: (T, N, C) logits through log_softmax; targets padded (N, S) or concatenated
+CT = np.array([[1, 2, 2], [3, 1, 0], [4, 4, 4]])
+for red in ("mean", "sum", "none"):
+    case(f"ctc_{red}", "F", "ctc_loss", [u(7, 3, 5), CT], [0],
+         {"input_lengths": [7, 6, 7], "target_lengths": [3, 2, 1], "reduction": red}, logsoftmax0=True)
+case("ctc_tensor_lengths", "F", "ctc_loss", [u(6, 3, 5), np.array([[1, 3, 3], [3, 1, 4], [4, 0, 0]]),
+                                               np.array([6, 6, 5]), np.array([3, 3, 2])],
+     [0], {"blank": 2}, logsoftmax0=True)
+case("ctc_concat", "F", "ctc_loss", [u(6, 3, 5), np.array([1, 2, 2, 3, 1, 4])], [0],
+     {"input_lengths": [6, 5, 4], "target_lengths": [3, 2, 1]}, logsoftmax0=True)
+case("ctc_unbatched", "F", "ctc_loss", [u(5, 4), np.array([1, 3])], [0],
+     {"input_lengths": [5], "target_lengths": [2], "reduction": "sum"}, logsoftmax0=True)
+case("ctc_zero_inf", "F", "ctc_loss", [u(3, 2, 4), np.array([[1, 1, 1], [2, 3, 0]])], [0],
+     {"input_lengths": [3, 3], "target_lengths": [3, 2], "zero_infinity": True, "reduction": "none"},
+     logsoftmax0=True)
+case("M_CTCLoss", "M", "CTCLoss", [u(6, 2, 4), np.array([[1, 2], [3, 0]]), np.array([6, 4]),
+                                  np.array([2, 1])], [0], {"blank": 0}, logsoftmax0=True)
+
 
 def _t(a, grad=False):
     import torch
@@ -208,17 +228,18 @@ def run(c, store):
     import torch
     import torch.nn.functional as F
     args = [_t(a, i in c["grad"]) for i, a in enumerate(c["args"])]
+    call = [args[0].log_softmax(-1)] + args[1:] if c["pre"] else args
     tkw = {k: _t(v, k in c["tgrad"]) for k, v in c["tkw"].items()}
     params = {}
     if c["kind"] == "F":
-        out = getattr(F, c["name"])(*args, **c["kwargs"], **tkw)
+        out = getattr(F, c["name"])(*call, **c["kwargs"], **tkw)
     else:
         mod = getattr(torch.nn, c["name"])(**c["kwargs"], **tkw).double().eval()
         for k, p in mod.named_parameters():
             with torch.no_grad():  # parameters from the NumPy stream, not torch's generator
                 p.copy_(_t(u(*p.shape)))
             params[k] = p
-        out = mod(*args)
+        out = mod(*call)
     if out.ndim:
         r = u(*out.shape)
         store["r"] = r
@@ -242,7 +263,7 @@ def main():
     for cid, c in cases.items():
         store = {"kind": np.array(c["kind"]), "name": np.array(c["name"]),
                  "kwargs": np.array(json.dumps(c["kwargs"])), "grad": np.array(json.dumps(c["grad"])),
-                 "nargs": np.array(len(c["args"]))}
+                 "nargs": np.array(len(c["args"])), "pre": np.array(c["pre"])}
         for i, a in enumerate(c["args"]):
             store[f"arg{i}"] = a
         for k, v in c["tkw"].items():
