@@ -189,11 +189,29 @@ def test_prelu_module_parameter_and_state_dict(backend):
     assert pn.prelu(pn.tensor([-2.0]), pn.tensor([0.5])).tolist() == [-1.0]
 
 
-def test_inplace_flag_computes_out_of_place(backend):
+def test_inplace_changes_the_input_as_pytorch(backend):
     x = pn.tensor([-1.0, 7.0])
     y = F.relu6(x, inplace=True)
-    assert y.tolist() == [0.0, 6.0] and x.tolist() == [-1.0, 7.0]
-    assert pn.nn.Hardswish(inplace=True)(x).shape == (2,)
+    assert y is x and x.tolist() == [0.0, 6.0]
+    assert F.relu6(pn.tensor([7.0])).tolist() == [6.0]
+    x = pn.tensor([-1.0, 0.5, 2.0])
+    assert F.hardtanh_(x) is x and x.tolist() == [-1.0, 0.5, 1.0]
+    for fn, ref in ((F.selu_, F.selu), (F.celu_, F.celu), (F.elu_, F.elu),
+                    (F.leaky_relu_, F.leaky_relu), (F.relu_, F.relu), (F.rrelu_, F.rrelu),
+                    (lambda t: F.threshold_(t, 0.0, 5.0), lambda t: F.threshold(t, 0.0, 5.0))):
+        t = pn.tensor([-1.0, 2.0])
+        want = ref(t).tolist()
+        assert fn(t) is t and t.tolist() == want and want[0] != -1.0
+    leaf = pn.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        F.hardtanh(leaf, inplace=True)
+    # on a graph tensor the history is rebased: d/dw of hardswish_(3w) = 3 hardswish'(3w)
+    w = pn.tensor([0.5, -0.2], dtype="float64", requires_grad=True)
+    h = w * 3.0
+    m = pn.nn.Hardswish(inplace=True)
+    assert m(h) is h
+    h.sum().backward()
+    pn.testing.assert_close(w.grad, [3 * (1.5 / 3 + 0.5), 3 * (-0.6 / 3 + 0.5)], check_dtype=False)
 
 
 def test_parameter_containers(backend):

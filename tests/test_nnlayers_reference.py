@@ -82,5 +82,6 @@ def test_fixture_covers_every_new_name():
     for fn in (pn.ops.activations_extra.__all__ + pn.ops.distance.__all__
                + pn.ops.losses_extra.__all__ + pn.ops.layers_extra.__all__
                + pn.ops.norm_extra.__all__ + pn.ops.ctc.__all__):
-        if fn not in ("legacy_reduction", "vector_norm_along"):
+        # the in-place forms are the out-of-place ones through copy_ (test_nnlayers_checks.py)
+        if fn not in ("legacy_reduction", "vector_norm_along") and not fn.endswith("_"):
             assert fn in names, fn

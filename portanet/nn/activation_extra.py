@@ -1,8 +1,8 @@
 """More activation Modules (``pn.nn.PReLU()``, ``pn.nn.Hardtanh()`` ...), PyTorch's
 names, arguments and defaults; functions in ``ops/activations_extra.py``.
 
-``inplace=True`` is accepted where PyTorch has it and computes out of place (the result
-is a new tensor, the input keeps its values).
+``inplace=True`` changes the input in place, as PyTorch does (see
+``ops/activations_extra.py``).
 
 Example:
     >>> act = pn.nn.PReLU(3)            # one learnable slope per channel, 0.25 each
@@ -24,7 +24,7 @@ __all__ = ["PReLU", "SELU", "CELU", "GLU", "Hardtanh", "ReLU6", "Hardsigmoid", "
 
 
 class _Inplace(Module):
-    """An activation with PyTorch's ``inplace`` flag (accepted, computed out of place)."""
+    """An activation with PyTorch's ``inplace`` flag."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -69,7 +69,7 @@ class SELU(_Inplace):
     Example: ``pn.nn.SELU()(x)``."""
 
     def forward(self, x):
-        return A.selu(x)
+        return A.selu(x, self.inplace)
 
 
 class CELU(_Inplace):
@@ -84,7 +84,7 @@ class CELU(_Inplace):
             raise ValueError("CELU: alpha must be non-zero (it divides x), got 0")
 
     def forward(self, x):
-        return A.celu(x, self.alpha)
+        return A.celu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -129,7 +129,7 @@ class Hardtanh(_Inplace):
                              f"max_val={max_val}")
 
     def forward(self, x):
-        return A.hardtanh(x, self.min_val, self.max_val)
+        return A.hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
@@ -150,14 +150,14 @@ class Hardsigmoid(_Inplace):
     """``clamp(x / 6 + 1/2, 0, 1)``.  Example: ``pn.nn.Hardsigmoid()(x)``."""
 
     def forward(self, x):
-        return A.hardsigmoid(x)
+        return A.hardsigmoid(x, self.inplace)
 
 
 class Hardswish(_Inplace):
     """``x * relu6(x + 3) / 6``.  Example: ``pn.nn.Hardswish()(x)``."""
 
     def forward(self, x):
-        return A.hardswish(x)
+        return A.hardswish(x, self.inplace)
 
 
 class Hardshrink(Module):
@@ -203,7 +203,7 @@ class Mish(_Inplace):
     """``x * tanh(softplus(x))``.  Example: ``pn.nn.Mish()(x)``."""
 
     def forward(self, x):
-        return A.mish(x)
+        return A.mish(x, self.inplace)
 
 
 class Threshold(_Inplace):
@@ -220,7 +220,7 @@ class Threshold(_Inplace):
         self.value = argcheck.real("Threshold", "value", value)
 
     def forward(self, x):
-        return A.threshold(x, self.threshold, self.value)
+        return A.threshold(x, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (
@@ -278,7 +278,7 @@ class RReLU(_Inplace):
                              f"bound, got lower={lower}, upper={upper}")
 
     def forward(self, x):
-        return A.rrelu(x, self.lower, self.upper, self.training)
+        return A.rrelu(x, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")

@@ -20,9 +20,11 @@ from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d  
 from ..ops.softmax import log_softmax, softmax  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 # nnlayers (breadth): more activations, losses, distances, layers
-from ..ops.activations_extra import (celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401,E402
-                                     hardtanh, logsigmoid, mish, prelu, relu6, rrelu, selu,
-                                     softmin, softshrink, softsign, tanhshrink, threshold)
+from ..ops.activations_extra import (celu, celu_, elu_, glu, hardshrink,  # noqa: F401,E402
+                                     hardsigmoid, hardswish, hardtanh, hardtanh_, leaky_relu_,
+                                     logsigmoid, mish, prelu, relu6, relu_, rrelu, rrelu_, selu,
+                                     selu_, softmin, softshrink, softsign, tanhshrink, threshold,
+                                     threshold_)
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401,E402
 from ..ops.losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401,E402
                                 hinge_embedding_loss, margin_ranking_loss,

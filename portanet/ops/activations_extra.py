@@ -8,8 +8,9 @@ The piecewise ones are one :class:`Piecewise` node that keeps ``dy/dx`` (one arr
 backward; where a kink sits on a breakpoint the derivative there is PyTorch's (e.g.
 ``hardtanh``'s gradient is 0 at ``min_val`` and ``max_val``, ``hardswish``'s is 1.5 at 3).
 
-``inplace=True`` is accepted where PyTorch has it and computes out of place: the result
-is a new tensor and the input is left as it was (a departure listed in the README).
+``inplace=True`` (and the ``F.hardtanh_``-style functions) changes the input as PyTorch
+does, through ``Tensor.copy_``: version stamp, PyTorch's error on a leaf that requires
+grad, history rebased onto the result on a graph tensor.
 
 Example:
     >>> import portanet.nn.functional as F
@@ -21,7 +22,7 @@ from __future__ import annotations
 from .. import argcheck, random
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from .activations import elu, leaky_relu, log_sigmoid, sigmoid, softplus, tanh
+from .activations import elu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
 from .dropout import MaskMul
 from .elementwise import abs, where
 from .shape import reshape, split
@@ -30,7 +31,8 @@ from .util import clip_bounds, register_methods
 
 __all__ = ["hardtanh", "relu6", "hardsigmoid", "hardswish", "hardshrink", "softshrink",
            "threshold", "selu", "celu", "glu", "mish", "softsign", "tanhshrink", "softmin",
-           "prelu", "rrelu", "logsigmoid"]
+           "prelu", "rrelu", "logsigmoid", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_",
+           "elu_", "leaky_relu_", "relu_"]
 
 # SELU's constants (Klambauer et al. 2017), as PyTorch spells them
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -98,6 +100,11 @@ def _inplace(who: str, inplace) -> None:
         raise TypeError(f"{who}: inplace must be a bool, got {type(inplace).__name__} {inplace!r}")
 
 
+def finish(input: Tensor, out: Tensor, inplace: bool) -> Tensor:
+    """``out``, or with ``inplace`` ``input`` changed to ``out`` in place (and returned)."""
+    return input.copy_(out) if inplace else out
+
+
 def _tensor(who: str, x) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: input must be a pn.Tensor, got {type(x).__name__}")
@@ -120,7 +127,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val}, "
                          f"max_val={max_val}")
     _inplace("hardtanh", inplace)
-    return Piecewise.apply(input, rule=_hardtanh_rule(lo, hi))
+    return finish(input, Piecewise.apply(input, rule=_hardtanh_rule(lo, hi)), inplace)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -132,21 +139,21 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """
     _tensor("relu6", input)
     _inplace("relu6", inplace)
-    return Piecewise.apply(input, rule=_hardtanh_rule(0.0, 6.0))
+    return finish(input, Piecewise.apply(input, rule=_hardtanh_rule(0.0, 6.0)), inplace)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``clamp(x / 6 + 1/2, 0, 1)``.  Example: ``F.hardsigmoid(x)``."""
     _tensor("hardsigmoid", input)
     _inplace("hardsigmoid", inplace)
-    return Piecewise.apply(input, rule=_hardsigmoid)
+    return finish(input, Piecewise.apply(input, rule=_hardsigmoid), inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6`` (Howard et al. 2019).  Example: ``F.hardswish(x)``."""
     _tensor("hardswish", input)
     _inplace("hardswish", inplace)
-    return Piecewise.apply(input, rule=_hardswish)
+    return finish(input, Piecewise.apply(input, rule=_hardswish), inplace)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -174,14 +181,14 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     th = argcheck.real("threshold", "threshold", threshold)
     v = argcheck.real("threshold", "value", value)
     _inplace("threshold", inplace)
-    return Piecewise.apply(input, rule=_threshold_rule(th, v))
+    return finish(input, Piecewise.apply(input, rule=_threshold_rule(th, v)), inplace)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with SELU's fixed constants.  Example: ``F.selu(x)``."""
     _tensor("selu", input)
     _inplace("selu", inplace)
-    return elu(input, SELU_ALPHA) * SELU_SCALE
+    return finish(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -196,7 +203,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise ValueError("celu: alpha must be non-zero (it divides x), got 0")
     _inplace("celu", inplace)
-    return elu(input * (1.0 / alpha), 1.0) * alpha   # CELU(x) = alpha * ELU_1(x / alpha)
+    # CELU(x) = alpha * ELU_1(x / alpha)
+    return finish(input, elu(input * (1.0 / alpha), 1.0) * alpha, inplace)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
@@ -221,7 +229,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))`` (Misra 2019).  Example: ``F.mish(x)``."""
     _tensor("mish", input)
     _inplace("mish", inplace)
-    return input * tanh(softplus(input))
+    return finish(input, input * tanh(softplus(input)), inplace)
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -297,16 +305,57 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
                          f"got lower={lower}, upper={upper}")
     _inplace("rrelu", inplace)
     if not training:
-        return leaky_relu(input, (lo + hi) / 2)
+        return finish(input, leaky_relu(input, (lo + hi) / 2), inplace)
     xp, bk = input._bk.xp, input._bk
     a = input.array
     r = random.uniform(tuple(input.shape), lo, hi, dtype=a.dtype, backend=bk)
-    return MaskMul.apply(input, mask=xp.where(a > 0, xp.ones_like(a), r))
+    return finish(input, MaskMul.apply(input, mask=xp.where(a > 0, xp.ones_like(a), r)), inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
     """PyTorch's name for :func:`log_sigmoid`: ``log(sigmoid(x))`` without overflow."""
     return log_sigmoid(input)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`."""
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``."""
+    return finish(input, elu(input, alpha), True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``."""
+    return finish(input, leaky_relu(input, negative_slope), True)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
+    return finish(input, relu(input), True)
 
 
 register_methods(hardshrink, prelu)

@@ -45,11 +45,13 @@ __all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk", "mask
             "einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
             "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]
 # nnlayers (breadth): PyTorch's top-level forms of some nn functions (torch.selu, torch.prelu ...)
-from .activations_extra import celu, hardshrink, prelu, rrelu, selu, threshold  # noqa: E402
+from .activations_extra import (celu, celu_, hardshrink, prelu, relu_, rrelu, rrelu_,  # noqa: E402
+                                selu, selu_, threshold, threshold_)
 from .distance import cosine_similarity, pairwise_distance  # noqa: E402
 from .dropout_extra import alpha_dropout, feature_alpha_dropout  # noqa: E402
 from .layers_extra import bilinear  # noqa: E402
 from .norm_extra import rms_norm  # noqa: E402
-__all__ += ["celu", "hardshrink", "prelu", "rrelu", "selu", "threshold", "cosine_similarity",
+__all__ += ["celu", "celu_", "hardshrink", "prelu", "relu_", "rrelu", "rrelu_", "selu", "selu_",
+            "threshold", "threshold_", "cosine_similarity",
             "pairwise_distance", "alpha_dropout", "feature_alpha_dropout", "bilinear",
             "rms_norm"]
