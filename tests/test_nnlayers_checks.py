@@ -246,6 +246,9 @@ def test_bilinear_and_embedding_bag_init():
     assert pn.to_numpy(e.weight)[1].tolist() == [0.0, 0.0, 0.0]
     out = e(pn.tensor([1, 1, 2]), pn.tensor([0, 2]))   # the first bag holds only padding
     assert pn.to_numpy(out)[0].tolist() == [0.0, 0.0, 0.0]
+    f = pn.nn.EmbeddingBag.from_pretrained(pn.eye(3), mode="sum")
+    assert not f.weight.requires_grad
+    assert f(pn.tensor([[0, 2]])).tolist() == [[1.0, 0.0, 1.0]]
 
 
 def test_instance_norm_defaults_and_running_stats(backend):

@@ -46,7 +46,7 @@ class PReLU(Module):
         [-0.5, 1.0]
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
         super().__init__()
         self.num_parameters = argcheck.positive_int("PReLU", "num_parameters", num_parameters)
         self.init = argcheck.real("PReLU", "init", init)

@@ -17,6 +17,7 @@ from ..ops.layers_extra import bilinear, embedding_bag
 from . import init
 from .layers import check_float_input, empty_parameter
 from .module import Module
+from .parameter import Parameter
 
 __all__ = ["Bilinear", "EmbeddingBag"]
 
@@ -34,7 +35,7 @@ class Bilinear(Module):
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
-                 device=None, dtype=None):
+                 dtype=None):
         super().__init__()
         self.in1_features = argcheck.positive_int("Bilinear", "in1_features", in1_features)
         self.in2_features = argcheck.positive_int("Bilinear", "in2_features", in2_features)
@@ -84,7 +85,7 @@ class EmbeddingBag(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
-                 _weight=None, include_last_offset: bool = False, padding_idx=None, device=None,
+                 _weight=None, include_last_offset: bool = False, padding_idx=None,
                  dtype=None):
         super().__init__()
         who = "EmbeddingBag"
@@ -107,7 +108,6 @@ class EmbeddingBag(Module):
         if _weight is not None:
             if tuple(_weight.shape) != shape:
                 raise ValueError(f"{who}: _weight must have shape {shape}, got {_weight.shape}")
-            from .parameter import Parameter
             self.weight = Parameter(_weight)
         else:
             self.weight = empty_parameter(shape, dtype)
@@ -119,6 +119,26 @@ class EmbeddingBag(Module):
             w = self.weight
             row = (self.padding_idx, slice(None))
             w._set_inplace(set_at(w._bk.xp, w.array, row, 0.0), "EmbeddingBag.reset_parameters")
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, max_norm=None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx=None) -> "EmbeddingBag":
+        """An EmbeddingBag holding ``embeddings`` (2-D); ``freeze`` stops its gradient.
+
+        Example:
+            >>> bag = pn.nn.EmbeddingBag.from_pretrained(pn.eye(3), mode="sum")
+        """
+        if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
+            got = embeddings.shape if isinstance(embeddings, Tensor) else type(embeddings).__name__
+            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got {got}")
+        rows, cols = embeddings.shape
+        bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                  _weight=embeddings, include_last_offset=include_last_offset,
+                  padding_idx=padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:

@@ -46,7 +46,7 @@ class RMSNorm(Module):
     """
 
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
-                 device=None, dtype=None):
+                 dtype=None):
         super().__init__()
         shape = (normalized_shape,) if argcheck.is_int(normalized_shape) else normalized_shape
         if not isinstance(shape, (tuple, list)) or not all(argcheck.is_int(n) for n in shape):
@@ -82,7 +82,7 @@ class _InstanceNorm(_BatchNorm):
     _nd = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
-                 track_running_stats=False, device=None, dtype=None):
+                 track_running_stats=False, dtype=None):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -104,7 +104,7 @@ class _InstanceNorm(_BatchNorm):
             x = x.unsqueeze(0)
         use_input_stats = self.training or not self.track_running_stats
         y = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          use_input_stats, 0.1 if self.momentum is None else self.momentum,
+                          use_input_stats, 0.0 if self.momentum is None else self.momentum,
                           self.eps)
         return y.squeeze(0) if unbatched else y
 
