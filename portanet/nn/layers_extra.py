@@ -72,8 +72,8 @@ class EmbeddingBag(Module):
 
     Args: num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
     scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
-    include_last_offset=False, padding_idx=None, dtype=None (``max_norm``,
-    ``scale_grad_by_freq`` and ``sparse=True`` are refused).
+    include_last_offset=False, padding_idx=None, dtype=None (``scale_grad_by_freq``
+    and ``sparse=True`` are refused).
 
     Forward: ``(input, offsets=None, per_sample_weights=None)``, see
     :func:`portanet.nn.functional.embedding_bag`.
@@ -92,8 +92,7 @@ class EmbeddingBag(Module):
         self.num_embeddings = argcheck.positive_int(who, "num_embeddings", num_embeddings)
         self.embedding_dim = argcheck.positive_int(who, "embedding_dim", embedding_dim)
         self.mode = argcheck.one_of(who, "mode", mode, ("sum", "mean", "max"))
-        for name, bad in (("max_norm", max_norm is not None), ("scale_grad_by_freq", scale_grad_by_freq),
-                          ("sparse", sparse)):
+        for name, bad in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
             if bad:
                 raise NotImplementedError(f"{who}: {name} is not supported")
         if padding_idx is not None:
@@ -102,7 +101,9 @@ class EmbeddingBag(Module):
                                  f"({num_embeddings}), got {padding_idx!r}")
             padding_idx %= num_embeddings
         self.padding_idx, self.include_last_offset = padding_idx, bool(include_last_offset)
-        self.max_norm, self.norm_type = None, norm_type
+        if max_norm is not None:
+            argcheck.real(who, "max_norm", max_norm, lo=0)
+        self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = False, False
         shape = (num_embeddings, embedding_dim)
         if _weight is not None:
@@ -142,7 +143,8 @@ class EmbeddingBag(Module):
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:
-        return embedding_bag(input, self.weight, offsets, mode=self.mode,
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             mode=self.mode,
                              per_sample_weights=per_sample_weights,
                              include_last_offset=self.include_last_offset,
                              padding_idx=self.padding_idx)

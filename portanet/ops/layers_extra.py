@@ -109,9 +109,6 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     """
     who = "embedding_bag"
     argcheck.one_of(who, "mode", mode, ("sum", "mean", "max"))
-    if max_norm is not None:
-        raise NotImplementedError(f"{who}: max_norm is not supported (renormalize the weight "
-                                  f"explicitly under pn.no_grad())")
     if scale_grad_by_freq:
         raise NotImplementedError(f"{who}: scale_grad_by_freq=True is not supported")
     if sparse:
@@ -138,7 +135,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     bk, xp = weight._bk, weight._bk.xp
     if padding_idx is not None:
         member = xp.logical_and(member, (flat.array != padding_idx)[None, :])
-    emb = embedding(flat, weight, _who=who)                                  # (n, D)
+    emb = embedding(flat, weight, max_norm=max_norm, norm_type=norm_type, _who=who)                                  # (n, D)
     if per_sample_weights is not None:
         emb = emb * unsqueeze(reshape(per_sample_weights, (-1,)), 1)
     dt = weight.array.dtype

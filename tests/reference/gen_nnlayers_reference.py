@@ -175,6 +175,13 @@ case("ebag_last", "F", "embedding_bag", [IDX, u(10, 3)], [1], {"include_last_off
      {"offsets": np.array([0, 2, 6, 10])})
 case("M_EmbeddingBag", "M", "EmbeddingBag", [IDX.reshape(5, 2)], [],
      {"num_embeddings": 10, "embedding_dim": 3, "mode": "max"})
+EIDX = np.array([[1, 4, 1], [0, 4, 2]])
+case("emb_maxnorm", "F", "embedding", [EIDX, u(6, 3) * 2], [1], {"max_norm": 1.5})
+case("emb_maxnorm_p1", "F", "embedding", [EIDX, u(6, 3) * 2], [1], {"max_norm": 2.0, "norm_type": 1.0})
+case("ebag_maxnorm", "F", "embedding_bag", [IDX, u(10, 3) * 2], [1], {"max_norm": 1.0, "mode": "sum"},
+     {"offsets": OFFS})
+case("M_Embedding_maxnorm", "M", "Embedding", [EIDX], [],
+     {"num_embeddings": 6, "embedding_dim": 3, "max_norm": 0.5, "padding_idx": 0})
 case("rms", "F", "rms_norm", [u(3, 4, 5)], [0], {"normalized_shape": [4, 5]}, {"weight": u(4, 5)},
      ["weight"])
 case("rms_eps", "F", "rms_norm", [u(3, 4)], [0], {"eps": 0.1, "normalized_shape": [4]})
