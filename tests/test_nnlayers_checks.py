@@ -341,3 +341,21 @@ def test_alpha_dropout_keeps_mean_and_variance(backend):
     dropped = np.isclose(y, -1.7580993408473766 * a + 1.7580993408473766 * a * 0.3)
     assert abs(dropped.mean() - 0.3) < 0.02
     assert F.alpha_dropout(x, 1.0, training=True).tolist()[:3] == [0.0, 0.0, 0.0]
+
+
+def test_every_new_module_builds_prints_and_round_trips():
+    ctor = {"PReLU": (3,), "GLU": (), "Threshold": (0.1, 0.0), "Bilinear": (2, 3, 4),
+            "EmbeddingBag": (5, 2), "RMSNorm": (4,), "InstanceNorm1d": (3,),
+            "InstanceNorm2d": (3,), "InstanceNorm3d": (3,), "LocalResponseNorm": (2,),
+            "BatchNorm3d": (3,)}
+    names = (pn.nn.activation_extra.__all__ + pn.nn.loss_extra.__all__ + pn.nn.layers_extra.__all__
+             + pn.nn.normalization_extra.__all__ + pn.nn.dropout_extra.__all__
+             + pn.nn.container_extra.__all__)
+    for name in names:
+        m = getattr(pn.nn, name)(*ctor.get(name, ()))
+        assert repr(m).startswith(name), name
+        sd = m.state_dict()
+        getattr(pn.nn, name)(*ctor.get(name, ())).load_state_dict(sd)
+    assert "weight" in pn.nn.InstanceNorm1d(3, affine=True).state_dict()
+    assert list(pn.nn.InstanceNorm2d(3, track_running_stats=True).state_dict()) == [
+        "running_mean", "running_var", "num_batches_tracked"]

@@ -41,7 +41,9 @@ class MarginRankingLoss(_Legacy):
 
 
 class HingeEmbeddingLoss(_Legacy):
-    """``x`` for ``y = 1``, ``max(0, margin - x)`` for ``y = -1``; margin=1.0."""
+    """``x`` for ``y = 1``, ``max(0, margin - x)`` for ``y = -1``; margin=1.0.
+
+    Example: ``pn.nn.HingeEmbeddingLoss(margin=2.0)(distances, y)``."""
 
     def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
@@ -59,7 +61,9 @@ class SoftMarginLoss(_Legacy):
 
 
 class MultiLabelSoftMarginLoss(_Legacy):
-    """Per-class logistic loss averaged over classes; weight=None (per class)."""
+    """Per-class logistic loss averaged over classes; weight=None (per class).
+
+    Example: ``pn.nn.MultiLabelSoftMarginLoss()(logits, multi_hot)``."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
@@ -73,14 +77,18 @@ class MultiLabelSoftMarginLoss(_Legacy):
 
 
 class MultiLabelMarginLoss(_Legacy):
-    """Multi-class multi-label hinge loss; integer targets ended by -1."""
+    """Multi-class multi-label hinge loss; integer targets ended by -1.
+
+    Example: ``pn.nn.MultiLabelMarginLoss()(scores, pn.tensor([[3, 0, -1, 1]]))``."""
 
     def forward(self, input, target):
         return L.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class CosineEmbeddingLoss(_Legacy):
-    """``1 - cos`` for ``y = 1``, ``max(0, cos - margin)`` for ``y = -1``; margin=0.0."""
+    """``1 - cos`` for ``y = 1``, ``max(0, cos - margin)`` for ``y = -1``; margin=0.0.
+
+    Example: ``pn.nn.CosineEmbeddingLoss(0.2)(x1, x2, y)``."""
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
@@ -110,7 +118,9 @@ class TripletMarginLoss(_Legacy):
 
 
 class TripletMarginWithDistanceLoss(_Loss):
-    """Triplet loss with any ``distance_function`` (default ``pairwise_distance``)."""
+    """Triplet loss with any ``distance_function`` (default ``pairwise_distance``).
+
+    Example: ``pn.nn.TripletMarginWithDistanceLoss(distance_function=pn.nn.PairwiseDistance())(a, p, n)``."""
 
     def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
                  reduction: str = "mean"):
@@ -129,7 +139,9 @@ class TripletMarginWithDistanceLoss(_Loss):
 
 
 class PoissonNLLLoss(_Legacy):
-    """Poisson NLL; log_input=True, full=False, eps=1e-8."""
+    """Poisson NLL; log_input=True, full=False, eps=1e-8.
+
+    Example: ``pn.nn.PoissonNLLLoss()(log_rate, counts)``."""
 
     def __init__(self, log_input: bool = True, full: bool = False, size_average=None,
                  eps: float = 1e-8, reduce=None, reduction: str = "mean"):
@@ -179,7 +191,9 @@ class CosineSimilarity(Module):
 
 
 class PairwiseDistance(Module):
-    """``||x1 - x2 + eps||_p`` along the last axis; p=2.0, eps=1e-6, keepdim=False."""
+    """``||x1 - x2 + eps||_p`` along the last axis; p=2.0, eps=1e-6, keepdim=False.
+
+    Example: ``pn.nn.PairwiseDistance(p=1.0)(x1, x2)``."""
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
         super().__init__()

@@ -122,12 +122,16 @@ class InstanceNorm1d(_InstanceNorm):
 
 
 class InstanceNorm2d(_InstanceNorm):
-    """Instance normalization of ``(N, C, H, W)`` or ``(C, H, W)``; arguments as 1d."""
+    """Instance normalization of ``(N, C, H, W)`` or ``(C, H, W)``; arguments as 1d.
+
+    Example: ``pn.nn.InstanceNorm2d(3, affine=True)(pn.randn(2, 3, 8, 8))``."""
     _nd = 2
 
 
 class InstanceNorm3d(_InstanceNorm):
-    """Instance normalization of ``(N, C, D, H, W)`` or ``(C, D, H, W)``; arguments as 1d."""
+    """Instance normalization of ``(N, C, D, H, W)`` or ``(C, D, H, W)``; arguments as 1d.
+
+    Example: ``pn.nn.InstanceNorm3d(2)(pn.randn(1, 2, 4, 4, 4))``."""
     _nd = 3
 
 

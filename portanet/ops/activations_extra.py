@@ -313,12 +313,14 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 
 
 def logsigmoid(input: Tensor) -> Tensor:
-    """PyTorch's name for :func:`log_sigmoid`: ``log(sigmoid(x))`` without overflow."""
+    """PyTorch's name for :func:`log_sigmoid`: ``log(sigmoid(x))`` without overflow.
+
+    Example: ``F.logsigmoid(pn.tensor([0.0]))`` is ``[-0.6931]``."""
     return log_sigmoid(input)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """In-place :func:`hardtanh`."""
+    """In-place :func:`hardtanh`.  Example: ``F.hardtanh_(x)`` changes and returns ``x``."""
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
