@@ -1,9 +1,9 @@
 """``bilinear`` and ``embedding_bag`` (PyTorch's functional forms), composed from
 matmul, the embedding gather and reductions, so their gradients come from those.
 
-``embedding_bag`` turns bags into a constant ``(bags, indices)`` membership matrix built
-on the device from ``offsets`` (no host read): sums and means are one matmul with it,
-max a masked max.  ``max_norm``, ``scale_grad_by_freq`` and ``sparse=True`` are refused.
+``embedding_bag``: fixed-length bags (2-D input) reduce over an axis; bags given by
+``offsets`` get each index's bag from ``searchsorted`` on the device (no host read), sums
+and means are one scatter-add (:class:`SegmentSum`), max a masked max.  ``max_norm``, ``scale_grad_by_freq`` and ``sparse=True`` are refused.
 
 Example:
     >>> import portanet.nn.functional as F
@@ -13,10 +13,12 @@ Example:
 from __future__ import annotations
 
 from .. import argcheck, checks
+from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
 from .elementwise import where
 from .embedding import embedding
+from .indexing import index_add
 from .linalg import matmul
 from .reduce import max as _max, sum
 from .shape import reshape, unsqueeze
@@ -53,19 +55,24 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     return y + bias if bias is not None else y
 
 
-def _bags(who, input, offsets, include_last_offset):
-    """The flat indices and a boolean membership matrix ``(bags, n)``; no host read."""
+class SegmentSum(Function):
+    """``out[k] = sum of x[i] with seg[i] == k`` for ``k < nseg`` (a scatter-add through
+    :func:`~portanet.ops.indexing.index_add` and its fast paths); backward gathers."""
+
+    saves_inputs = False
+
+    def forward(self, xp, x, *, seg, nseg):
+        self.seg = seg
+        return index_add(xp, nseg, seg, x)
+
+    def backward(self, xp, g):
+        return (xp.take(g, self.seg, axis=0),)
+
+
+def _segments(who, input, offsets, include_last_offset):
+    """Each index's bag (int array ``(n,)``, clipped into range), whether it belongs to a
+    bag (bool ``(n,)``) and the number of bags; from ``offsets`` on the device."""
     bk, xp = input._bk, input._bk.xp
-    if input.ndim == 2:
-        if offsets is not None:
-            raise ValueError(f"{who}: if input is 2-D, then offsets has to be None, as input is "
-                             f"treated as a mini-batch of fixed length sequences")
-        b, length = input.shape
-        flat = reshape(input, (-1,))
-        pos = xp.arange(b * length, device=bk.device)
-        return flat, (pos[None, :] // max(length, 1)) == xp.arange(b, device=bk.device)[:, None]
-    if input.ndim != 1:
-        raise ValueError(f"{who}: input has to be 1-D or 2-D, got shape {input.shape}")
     if offsets is None:
         raise ValueError(f"{who}: offsets has to be a 1-D tensor when input is 1-D, got None")
     if not isinstance(offsets, Tensor) or offsets.ndim != 1 or \
@@ -74,20 +81,23 @@ def _bags(who, input, offsets, include_last_offset):
             else type(offsets).__name__
         raise ValueError(f"{who}: offsets has to be a 1-D integer tensor, got {got}")
     n = input.shape[0]
-    o = offsets.array
-    if include_last_offset:
-        if offsets.shape[0] < 1:
-            raise ValueError(f"{who}: include_last_offset needs at least one offset")
-        starts, ends = o[:-1], o[1:]
-    else:
-        starts = o
-        ends = xp.concat([o[1:], xp.full((1,), n, dtype=o.dtype, device=bk.device)])
+    o = xp.astype(offsets.array, xp.int64)
+    if include_last_offset and offsets.shape[0] < 1:
+        raise ValueError(f"{who}: include_last_offset needs at least one offset")
+    nbags = offsets.shape[0] - 1 if include_last_offset else offsets.shape[0]
     if offsets.shape[0]:
         checks.check(bk, xp.logical_and(o[0] == 0, xp.all(o[1:] >= o[:-1])), ValueError,
                      f"{who}: offsets[0] has to be 0 and offsets must be non-decreasing, i.e. "
                      f"the first bag starts at position 0")
-    pos = xp.arange(n, device=bk.device)[None, :]
-    return input, xp.logical_and(pos >= starts[:, None], pos < ends[:, None])
+    pos = xp.arange(n, dtype=xp.int64, device=bk.device)
+    if nbags == 0:
+        return xp.zeros((n,), dtype=xp.int64, device=bk.device), pos < 0, 0
+    starts = o[:nbags]
+    seg = xp.searchsorted(starts, pos, side="right") - 1      # the last bag starting at or before
+    valid = seg >= 0
+    if include_last_offset:
+        valid = xp.logical_and(valid, pos < o[nbags])
+    return xp.where(valid, seg, xp.zeros_like(seg)), valid, nbags
 
 
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm=None,
@@ -131,23 +141,45 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             raise ValueError(f"{who}: padding_idx must be within the number of embeddings "
                              f"[{-num}, {num}), got {padding_idx!r}")
         padding_idx %= num
-    flat, member = _bags(who, input, offsets, include_last_offset)
+    if not isinstance(input, Tensor) or input.ndim not in (1, 2):
+        got = input.shape if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"{who}: input has to be 1-D or 2-D, got {got}")
+    if input.ndim == 2 and offsets is not None:
+        raise ValueError(f"{who}: if input is 2-D, then offsets has to be None, as input is "
+                         f"treated as a mini-batch of fixed length sequences")
     bk, xp = weight._bk, weight._bk.xp
-    if padding_idx is not None:
-        member = xp.logical_and(member, (flat.array != padding_idx)[None, :])
-    emb = embedding(flat, weight, max_norm=max_norm, norm_type=norm_type, _who=who)                                  # (n, D)
-    if per_sample_weights is not None:
-        emb = emb * unsqueeze(reshape(per_sample_weights, (-1,)), 1)
     dt = weight.array.dtype
+    emb = embedding(input, weight, max_norm=max_norm, norm_type=norm_type, _who=who)
+    if per_sample_weights is not None:
+        emb = emb * unsqueeze(per_sample_weights, -1)
+    if input.ndim == 2:
+        # fixed-length bags: a reduction over axis 1 of (B, L, D)
+        keep = (input.array != padding_idx if padding_idx is not None
+                else xp.ones(input.shape, dtype=xp.bool, device=bk.device))
+        if mode == "max":
+            best = _max(where(keep[:, :, None], emb, float("-inf")), axis=1)
+            empty = xp.logical_not(xp.any(keep, axis=1))[:, None]
+            return where(empty, 0.0, best)
+        keepf = xp.astype(keep, dt)
+        out = sum(emb * Tensor.from_array(keepf[:, :, None], bk), axis=1)
+        if mode == "mean":
+            count = xp.sum(keepf, axis=1, keepdims=True)
+            out = out / Tensor.from_array(xp.maximum(count, xp.ones_like(count)), bk)
+        return out
+    seg, valid, nbags = _segments(who, input, offsets, include_last_offset)
+    if padding_idx is not None:
+        valid = xp.logical_and(valid, input.array != padding_idx)
     if mode == "max":
-        m = Tensor.from_array(member[:, :, None], bk)
-        masked = where(m, unsqueeze(emb, 0), float("-inf"))
-        best = _max(masked, axis=1)                                           # (B, D)
+        # a masked max over (bags, n, D): memory grows with bags * n (no scatter-max in the
+        # standard); sums and means below are one scatter-add
+        member = xp.logical_and(seg[None, :] == xp.arange(nbags, dtype=seg.dtype,
+                                                          device=bk.device)[:, None], valid[None, :])
+        best = _max(where(member[:, :, None], unsqueeze(emb, 0), float("-inf")), axis=1)
         empty = xp.logical_not(xp.any(member, axis=1))[:, None]
-        return where(Tensor.from_array(empty, bk), 0.0, best)
-    s = Tensor.from_array(xp.astype(member, dt), bk)
-    out = matmul(s, emb)
+        return where(empty, 0.0, best)
+    validf = xp.astype(valid, dt)
+    out = SegmentSum.apply(emb * Tensor.from_array(validf[:, None], bk), seg=seg, nseg=nbags)
     if mode == "mean":
-        count = xp.sum(xp.astype(member, dt), axis=1, keepdims=True)
+        count = index_add(xp, nbags, seg, validf[:, None])
         out = out / Tensor.from_array(xp.maximum(count, xp.ones_like(count)), bk)
     return out
