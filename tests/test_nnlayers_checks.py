@@ -42,6 +42,20 @@ def test_gradcheck_float64(backend, name):
     assert pn.testing.gradcheck(GRADCHECKS[name], [_t(3, 5)])
 
 
+def test_embedding_bag_scatter_path_equals_matrix_path(backend, monkeypatch):
+    import portanet.ops.layers_extra as L
+    w = _t(6, 3)
+    idx, offs = pn.tensor([0, 2, 5, 2, 1, 3]), pn.tensor([0, 2, 2])
+    psw = _t(6)
+    want = [pn.to_numpy(F.embedding_bag(idx, w, offs, mode=m)) for m in ("sum", "mean")]
+    monkeypatch.setattr(L, "_ONE_HOT_MAX", 0)
+    for m, ref in zip(("sum", "mean"), want):
+        np.testing.assert_allclose(pn.to_numpy(F.embedding_bag(idx, w, offs, mode=m)), ref,
+                                   rtol=1e-12, err_msg=m)
+    assert pn.testing.gradcheck(lambda w, s: F.embedding_bag(idx, w, offs, mode="sum",
+                                                             per_sample_weights=s), [w, psw])
+
+
 def test_gradcheck_embedding_bag_and_bilinear(backend):
     w = _t(6, 3)
     psw = _t(5)

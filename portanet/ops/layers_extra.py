@@ -25,6 +25,9 @@ from .shape import reshape, unsqueeze
 
 __all__ = ["bilinear", "embedding_bag"]
 
+# bags x indices up to which embedding_bag sums through a membership matrix (16 MB float32)
+_ONE_HOT_MAX = 1 << 22
+
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y_k = x1^T W_k x2 + b_k``: ``(*, in1)``, ``(*, in2)``, weight ``(out, in1, in2)`` ->
@@ -178,8 +181,17 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         empty = xp.logical_not(xp.any(member, axis=1))[:, None]
         return where(empty, 0.0, best)
     validf = xp.astype(valid, dt)
-    out = SegmentSum.apply(emb * Tensor.from_array(validf[:, None], bk), seg=seg, nseg=nbags)
-    if mode == "mean":
+    n = input.shape[0]
+    if nbags * n <= _ONE_HOT_MAX:
+        # small enough for a (bags, n) membership matrix: one matmul beats a scatter-add
+        # (np.add.at is slow) by far at these sizes
+        member = xp.astype(seg[None, :] == xp.arange(nbags, dtype=seg.dtype, device=bk.device)[:, None],
+                           dt) * validf[None, :]
+        out = matmul(Tensor.from_array(member, bk), emb)
+        count = xp.sum(member, axis=1, keepdims=True)
+    else:
+        out = SegmentSum.apply(emb * Tensor.from_array(validf[:, None], bk), seg=seg, nseg=nbags)
         count = index_add(xp, nbags, seg, validf[:, None])
+    if mode == "mean":
         out = out / Tensor.from_array(xp.maximum(count, xp.ones_like(count)), bk)
     return out
