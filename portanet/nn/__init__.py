@@ -18,3 +18,10 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F4
 from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer  # noqa: F401
 from .rnn import GRU, LSTM, RNN, RNNBase  # noqa: F401
 from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
+# nnlayers (breadth): more activations, losses, distances, layers
+from .activation_extra import *  # noqa: F401,F403,E402
+from .loss_extra import *  # noqa: F401,F403,E402
+from .container_extra import ParameterDict, ParameterList  # noqa: F401,E402
+from .layers_extra import Bilinear, EmbeddingBag  # noqa: F401,E402
+from .normalization_extra import *  # noqa: F401,F403,E402
+from .dropout_extra import *  # noqa: F401,F403,E402

@@ -21,3 +21,20 @@ from ..ops.softmax import log_softmax, softmax  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 # transformer topic: PyTorch's functional multi-head attention
 from ..ops.mha import multi_head_attention_forward  # noqa: F401,E402
+# nnlayers (breadth): more activations, losses, distances, layers
+from ..ops.activations_extra import (celu, celu_, elu_, glu, hardshrink,  # noqa: F401,E402
+                                     hardsigmoid, hardswish, hardtanh, hardtanh_, leaky_relu_,
+                                     logsigmoid, mish, prelu, relu6, relu_, rrelu, rrelu_, selu,
+                                     selu_, softmin, softshrink, softsign, tanhshrink, threshold,
+                                     threshold_)
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401,E402
+from ..ops.losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401,E402
+                                hinge_embedding_loss, margin_ranking_loss,
+                                multilabel_margin_loss, multilabel_soft_margin_loss,
+                                poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+                                triplet_margin_with_distance_loss)
+from ..ops.ctc import ctc_loss  # noqa: F401,E402
+from ..ops.dropout_extra import (alpha_dropout, dropout1d, dropout3d,  # noqa: F401,E402
+                                 feature_alpha_dropout)
+from ..ops.layers_extra import bilinear, embedding_bag  # noqa: F401,E402
+from ..ops.norm_extra import instance_norm, local_response_norm, rms_norm  # noqa: F401,E402

@@ -74,3 +74,14 @@ __all__ += ["index_add", "index_copy", "index_fill", "index_select", "masked_sca
             "scatter_reduce", "take", "take_along_dim", "put", "detach_", "argwhere", "bincount", "bucketize",
             "histc", "nonzero", "searchsorted", "unique", "unique_consecutive", "tril",
             "tril_indices", "triu", "triu_indices", "diag", "diag_embed", "diagflat", "diagonal"]
+# nnlayers (breadth): PyTorch's top-level forms of some nn functions (torch.selu, torch.prelu ...)
+from .activations_extra import (celu, celu_, hardshrink, prelu, relu_, rrelu, rrelu_,  # noqa: E402
+                                selu, selu_, threshold, threshold_)
+from .distance import cosine_similarity, pairwise_distance  # noqa: E402
+from .dropout_extra import alpha_dropout, feature_alpha_dropout  # noqa: E402
+from .layers_extra import bilinear  # noqa: E402
+from .norm_extra import rms_norm  # noqa: E402
+__all__ += ["celu", "celu_", "hardshrink", "prelu", "relu_", "rrelu", "rrelu_", "selu", "selu_",
+            "threshold", "threshold_", "cosine_similarity",
+            "pairwise_distance", "alpha_dropout", "feature_alpha_dropout", "bilinear",
+            "rms_norm"]

@@ -10,8 +10,8 @@ Example:
 """
 from __future__ import annotations
 
-from .. import checks
-from ..autograd.function import Function
+from .. import argcheck, checks
+from ..autograd.function import Function, no_grad
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
 from ..backend.inplace import set_at
@@ -37,9 +37,14 @@ class Embedding(Function):
         return (gw,)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
-              _who: str = "embedding") -> Tensor:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False,
+              *, _who: str = "embedding") -> Tensor:
     """Rows of ``weight`` ``(num, dim)`` picked by the integer tensor ``input`` (any shape).
+
+    ``max_norm``: the rows that ``input`` picks are first rescaled in place (without
+    gradient) to a ``norm_type``-norm of at most ``max_norm``, as PyTorch does.
+    ``scale_grad_by_freq`` and ``sparse=True`` are refused (NotImplementedError).
 
     Raises:
         IndexError: an index outside ``[0, num)`` (the message names the range and shapes).
@@ -53,6 +58,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if not dtype_name(input.dtype).startswith(("int", "uint")):
         raise TypeError(f"{_who} expected integer indices, got dtype {dtype_name(input.dtype)} "
                         f"(input shape {input.shape})")
+    if scale_grad_by_freq:
+        raise NotImplementedError(f"{_who}: scale_grad_by_freq=True is not supported")
+    if sparse:
+        raise NotImplementedError(f"{_who}: sparse=True is not supported: gradients are dense")
     num = weight.shape[0]
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
@@ -65,6 +74,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                      f"{_who}: index {{}} is out of range for {num} embeddings (valid 0..{num - 1}); "
                      f"input shape {input.shape}, weight shape {weight.shape}",
                      detail=xp.where(lo < 0, lo, hi))
+    if max_norm is not None:
+        _renorm_rows(input, weight, max_norm, norm_type, _who)
     try:
         return Embedding.apply(weight, idx=input.array, padding_idx=padding_idx)
     except Exception:
@@ -72,3 +83,28 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         # deferred check above says it better (which layer, which index, both shapes)
         checks.flush()
         raise
+
+
+def _renorm_rows(input: Tensor, weight: Tensor, max_norm, norm_type, who: str) -> None:
+    """Rescale the rows of ``weight`` that ``input`` uses to a norm <= ``max_norm``, in
+    place and outside the graph (PyTorch's ``embedding_renorm_``), on the device."""
+    max_norm = argcheck.real(who, "max_norm", max_norm, lo=0)
+    p = argcheck.real(who, "norm_type", norm_type)
+    xp, bk = weight._bk.xp, weight._bk
+    w = weight.array
+    idx = xp.reshape(input.array, (-1,))
+    rows = xp.take(w, idx, axis=0)
+    a = xp.abs(rows)
+    if p == float("inf"):
+        norm = xp.max(a, axis=1)
+    else:
+        norm = xp.sum(a ** p, axis=1) ** (1.0 / p)
+    one = xp.ones_like(norm)
+    scale = xp.where(norm > max_norm, max_norm / (norm + 1e-7), one)
+    # a row picked k times receives k copies of its change / k: the change once
+    counts = index_add(xp, weight.shape[0], idx, xp.ones((idx.shape[0], 1), dtype=w.dtype,
+                                                          device=bk.device))
+    per = xp.take(counts[:, 0], idx, axis=0)
+    delta = index_add(xp, weight.shape[0], idx, rows * ((scale - 1) / per)[:, None])
+    with no_grad():
+        weight.copy_(Tensor.from_array(w + delta, bk))
