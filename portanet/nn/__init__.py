@@ -16,3 +16,7 @@ from .attention import MultiheadAttention  # noqa: F401
 from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: F401
 from .rnn import GRU, LSTM, RNN, RNNBase  # noqa: F401
 from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
+# spatial (padding, resampling, pixel rearrangement, sliding blocks, pooling)
+from .padding import *  # noqa: F401,F403,E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401,E402
+from .pixel import ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold  # noqa: F401,E402

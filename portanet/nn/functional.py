@@ -19,3 +19,8 @@ from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d  # noqa: F401
 from ..ops.softmax import log_softmax, softmax  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
+# spatial (padding, resampling, pixel rearrangement, sliding blocks, pooling)
+from ..ops.padding import pad  # noqa: F401,E402
+from ..ops.interpolate import (interpolate, upsample, upsample_bilinear,  # noqa: F401,E402
+                               upsample_nearest)
+from ..ops.pixel import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: F401,E402

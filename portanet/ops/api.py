@@ -44,3 +44,7 @@ from .views import bmm, clone, eq, ge, gt, le, lt, meshgrid, ne, swapaxes, swapd
 __all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk", "masked_fill",
             "einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
             "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]
+# spatial: torch.pixel_shuffle / pixel_unshuffle / channel_shuffle
+from .pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402
+
+__all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]

@@ -1,0 +1,197 @@
+"""Padding, interpolation, pixel shuffle, fold/unfold and pooling additions (scope
+"spatial"): values and gradients against PyTorch (float64 fixtures from
+``tests/reference/gen_spatial_reference.py``), float64 gradchecks of the new primitives,
+module reprs, and every new error message."""
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import portanet as pn
+import portanet.nn.functional as F
+from portanet.testing import gradcheck
+
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "spatial_reference.npz"
+_DATA = np.load(FIXTURE, allow_pickle=False)
+REF: dict[str, dict] = {}
+for _key in _DATA.files:
+    _cid, _rest = _key.split("/", 1)
+    REF.setdefault(_cid, {})[_rest] = _DATA[_key]
+FCASES = sorted(c for c in REF if not c.startswith("mod_"))
+MODS = sorted(c for c in REF if c.startswith("mod_"))
+
+
+def close(actual, expected, what, rtol=1e-9, atol=1e-11):
+    a = pn.to_numpy(actual)
+    assert a.shape == np.shape(expected), f"{what}: shape {a.shape} != {np.shape(expected)}"
+    np.testing.assert_allclose(a, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def t64(a, grad=False):
+    return pn.tensor(np.asarray(a, dtype=np.float64), dtype="float64", requires_grad=grad)
+
+
+def test_fixture_covers_every_function():
+    names = {str(REF[c]["name"]) for c in FCASES}
+    assert names >= {"pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+                     "unfold", "fold"}
+    modes = {json.loads(str(REF[c]["kwargs"])).get("mode") for c in FCASES}
+    assert modes >= {"constant", "reflect", "replicate", "circular", "nearest", "nearest-exact",
+                     "linear", "bilinear", "bicubic", "trilinear", "area"}
+
+
+@pytest.mark.heavy(reason="one XLA compile per op and shape of every case; jax runs "
+                          "test_spatial_ops_on_every_backend")
+@pytest.mark.parametrize("cid", FCASES)
+def test_function_against_pytorch(backend, cid):
+    c = REF[cid]
+    kwargs = json.loads(str(c["kwargs"]))
+    x = t64(c["arg0"], "g0" in c)
+    out = getattr(F, str(c["name"]))(x, **kwargs)
+    if "out1" in c:
+        out, extra = out
+        close(extra, c["out1"], f"{cid} second output")
+    close(out, c["out"], f"{cid} forward")
+    if "g0" in c:
+        (out * t64(c["r"])).sum().backward()
+        close(x.grad, c["g0"], f"{cid} gradient")
+
+
+@pytest.mark.heavy(reason="one XLA compile per op and shape of every case")
+@pytest.mark.parametrize("cid", MODS)
+def test_module_against_pytorch(backend, cid):
+    c = REF[cid]
+    m = getattr(pn.nn, str(c["name"]))(**json.loads(str(c["kwargs"])))
+    assert repr(m) == str(c["repr"])
+    out = m(t64(c["arg0"]))
+    if isinstance(out, tuple):
+        out = out[0]
+    close(out, c["out"], f"{cid} forward")
+
+
+rng = np.random.default_rng(11)
+GRADCHECKS = {
+    "pad_constant": lambda x: F.pad(x, (1, -1, 2, 0), value=0.3),
+    "pad_reflect": lambda x: F.pad(x, (2, 1, 1, 2), mode="reflect"),
+    "pad_replicate": lambda x: F.pad(x, (2, 1, 0, 2), mode="replicate"),
+    "pad_circular": lambda x: F.pad(x, (3, 1, 1, 2), mode="circular"),
+    "interp_bicubic": lambda x: F.interpolate(x, size=(4, 5), mode="bicubic"),
+    "interp_nearest": lambda x: F.interpolate(x, scale_factor=1.5),
+    "unfold": lambda x: F.unfold(x, 2, padding=1, stride=(1, 2)),
+    "fold": lambda x: F.fold(F.unfold(x, 2, dilation=(2, 1)), (3, 3), 2, dilation=(2, 1)),
+    "pixel_shuffle": lambda x: F.pixel_unshuffle(F.pixel_shuffle(x, 2) * 2.0, 3),
+}
+
+
+@pytest.mark.heavy(reason="finite differences: one XLA compile per op and shape")
+@pytest.mark.parametrize("name", sorted(GRADCHECKS))
+def test_gradcheck(backend, name):
+    x = t64(rng.uniform(-1, 1, (1, 4, 3, 3)), True)
+    assert gradcheck(GRADCHECKS[name], [x])
+
+
+def _x(*shape):
+    return pn.zeros(*shape)
+
+
+ERRORS = [
+    (lambda: F.pad(_x(2, 3), (1, 2, 3)), ValueError, "pad: padding length must be divisible by 2"),
+    (lambda: F.pad(_x(2, 3), (1,) * 6), ValueError,
+     "less than or equal to two times the input dimension but got padding length 6"),
+    (lambda: F.pad(_x(2, 3), (1.5, 1)), TypeError, "pad: argument 'pad' must be a tuple of ints"),
+    (lambda: F.pad(_x(2, 3), 1), TypeError, "pad: argument 'pad' must be a tuple of ints"),
+    (lambda: F.pad(_x(1, 2, 3), (1, 1), mode="zeros"), NotImplementedError,
+     "unrecognised padding mode 'zeros'"),
+    (lambda: F.pad(_x(1, 2, 3), (1, 1), mode="reflect", value=1.0), ValueError,
+     "mode 'reflect' doesn't take in value argument"),
+    (lambda: F.pad(_x(3), (1, 1), mode="replicate"), NotImplementedError,
+     "padding size 2 is not supported for 1D input tensor"),
+    (lambda: F.pad(_x(1, 2, 3), (3, 0), mode="reflect"), ValueError,
+     r"less than the corresponding input dimension in mode 'reflect', but got padding \(3, 0\)"),
+    (lambda: F.pad(_x(1, 2, 3), (0, 4), mode="circular"), ValueError,
+     "would wrap around more than once"),
+    (lambda: F.pad(_x(1, 2, 3), (-2, -2)), ValueError, "leaves a negative size -1 on axis 2"),
+    (lambda: F.pad(_x(1, 2, 3), (-3, 1), mode="replicate"), ValueError, "crops input shape"),
+    (lambda: pn.nn.ZeroPad2d((1, 2, 3)), ValueError,
+     r"ZeroPad2d: padding must be an int or a tuple of 4 ints, got \(1, 2, 3\)"),
+    (lambda: pn.nn.ReflectionPad1d(1.0), TypeError, "ReflectionPad1d: padding must be an int"),
+    (lambda: pn.nn.ConstantPad1d(1, "a"), TypeError, "ConstantPad1d: value must be a real number"),
+    (lambda: F.interpolate(_x(1, 1, 4)), ValueError, "either size or scale_factor should be defined"),
+    (lambda: F.interpolate(_x(1, 1, 4), 2, 2.0), ValueError,
+     "only one of size or scale_factor should be defined"),
+    (lambda: F.interpolate(_x(1, 1, 4, 4), size=(2, 3, 4)), ValueError,
+     r"input and size must have the same number of spatial dimensions, but got input with "
+     r"spatial dimensions of \[4, 4\]"),
+    (lambda: F.interpolate(_x(1, 1, 4, 4), scale_factor=(2.0,)), ValueError,
+     "input and scale_factor must have the same number"),
+    (lambda: F.interpolate(_x(1, 1, 4), size=2.5), TypeError, "size must be an int"),
+    (lambda: F.interpolate(_x(1, 1, 4), scale_factor="2"), TypeError, "scale_factor must be a number"),
+    (lambda: F.interpolate(_x(1, 1, 4, 4), size=3, mode="linear"), NotImplementedError,
+     "got 4D input, but linear mode needs 3D input"),
+    (lambda: F.interpolate(_x(1, 1, 4), size=3, mode="cubic"), NotImplementedError,
+     "mode must be one of nearest"),
+    (lambda: F.interpolate(_x(1, 4), size=3), NotImplementedError, "only 3D, 4D and 5D input"),
+    (lambda: F.interpolate(_x(1, 1, 4), size=3, align_corners=True), ValueError,
+     "align_corners option can only be set with the interpolating modes"),
+    (lambda: F.interpolate(_x(1, 1, 4, 4), size=3, mode="bilinear", antialias=True),
+     NotImplementedError, "antialias=True is not supported"),
+    (lambda: F.interpolate(_x(1, 1, 4), size=3, recompute_scale_factor=True), ValueError,
+     "recompute_scale_factor is not meaningful with an explicit size"),
+    (lambda: F.interpolate(_x(1, 1, 4), scale_factor=0.1), ValueError,
+     r"sizes should be greater than 0, but got input \(4,\) and output \(0,\)"),
+    (lambda: F.interpolate(pn.zeros(1, 1, 4, dtype=pn.int64), size=3), TypeError,
+     "input must be floating point"),
+    (lambda: pn.nn.Upsample(scale_factor=2, mode="cubic"), ValueError, "Upsample: mode must be one of"),
+    (lambda: F.pixel_shuffle(_x(1, 6, 2, 2), 2), ValueError,
+     r"number of input channels \(6\) must be divisible by the square of upscale_factor \(4\)"),
+    (lambda: F.pixel_shuffle(_x(1, 4, 2, 2), 0), ValueError,
+     "pixel_shuffle: upscale_factor must be a positive integer, got 0"),
+    (lambda: F.pixel_shuffle(_x(4, 2), 2), ValueError, "at least 3 dimensions"),
+    (lambda: F.pixel_unshuffle(_x(1, 1, 5, 4), 2), ValueError,
+     r"height \(5\) and width \(4\) must be divisible by downscale_factor \(2\)"),
+    (lambda: F.channel_shuffle(_x(1, 5, 2), 2), ValueError,
+     r"number of channels \(5\) must be divisible by groups \(2\)"),
+    (lambda: F.unfold(_x(1, 1, 2, 2), 3), ValueError, r"kernel_size \(3, 3\) .* is larger than"),
+    (lambda: F.unfold(_x(1, 1, 1, 2, 2), 1), NotImplementedError, "only 4-D"),
+    (lambda: F.unfold(_x(1, 1, 4, 4), 2, stride=0), ValueError, "unfold: stride must be a positive"),
+    (lambda: F.fold(_x(1, 5, 9), (4, 4), 2), ValueError,
+     r"dimension 1 to be divisible by the product of kernel_size"),
+    (lambda: F.fold(_x(1, 8, 8), (4, 4), 2), ValueError,
+     r"sliding blocks 3 \* 3 = 9, but got input.size\(2\)=8"),
+    (lambda: pn.nn.Fold((4, 4, 4), 2), ValueError, "Fold: output_size must be"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ERRORS)))
+def test_error_messages(i):
+    fn, exc, match = ERRORS[i]
+    with pytest.raises(exc, match=match):
+        fn()
+
+
+def test_pad_zero_pad_is_identity_and_jax_style_immutability(backend):
+    x = pn.ones(1, 2, 3)
+    assert F.pad(x, (0, 0)) is x
+    y = F.pad(x, (1, 1), mode="reflect")
+    assert y.shape == (1, 2, 5) and pn.to_numpy(x).tolist() == np.ones((1, 2, 3)).tolist()
+
+
+def test_interpolate_float32_stays_float32(backend):
+    x = pn.ones(1, 1, 3, 3)
+    for mode in ("nearest", "bilinear", "bicubic", "area"):
+        y = F.interpolate(x, scale_factor=2, mode=mode)
+        assert y.dtype == pn.float32 and y.shape == (1, 1, 6, 6)
+        np.testing.assert_allclose(pn.to_numpy(y), 1.0, rtol=1e-6)
+
+
+def test_spatial_ops_on_every_backend(backend):
+    """One small case per primitive, values and gradients against fixtures: the light
+    subset that also runs on jax (the full table is heavy there)."""
+    for cid in ("pad_1", "pad_4", "pad_9", "pad_12", "interp_7", "interp_11", "unfold_1", "fold_1"):
+        c = REF[cid]
+        x = t64(c["arg0"], True)
+        out = getattr(F, str(c["name"]))(x, **json.loads(str(c["kwargs"])))
+        close(out, c["out"], f"{cid} forward")
+        (out * t64(c["r"])).sum().backward()
+        close(x.grad, c["g0"], f"{cid} gradient")
