@@ -35,7 +35,9 @@ def t64(a, grad=False):
 def test_fixture_covers_every_function():
     names = {str(REF[c]["name"]) for c in FCASES}
     assert names >= {"pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
-                     "unfold", "fold"}
+                     "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+                     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+                     "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d"}
     modes = {json.loads(str(REF[c]["kwargs"])).get("mode") for c in FCASES}
     assert modes >= {"constant", "reflect", "replicate", "circular", "nearest", "nearest-exact",
                      "linear", "bilinear", "bicubic", "trilinear", "area"}
@@ -48,7 +50,8 @@ def test_function_against_pytorch(backend, cid):
     c = REF[cid]
     kwargs = json.loads(str(c["kwargs"]))
     x = t64(c["arg0"], "g0" in c)
-    out = getattr(F, str(c["name"]))(x, **kwargs)
+    extra_args = [pn.tensor(c["indices"], dtype="int64")] if "indices" in c else []
+    out = getattr(F, str(c["name"]))(x, *extra_args, **kwargs)
     if "out1" in c:
         out, extra = out
         close(extra, c["out1"], f"{cid} second output")
@@ -81,13 +84,25 @@ GRADCHECKS = {
     "unfold": lambda x: F.unfold(x, 2, padding=1, stride=(1, 2)),
     "fold": lambda x: F.fold(F.unfold(x, 2, dilation=(2, 1)), (3, 3), 2, dilation=(2, 1)),
     "pixel_shuffle": lambda x: F.pixel_unshuffle(F.pixel_shuffle(x, 2) * 2.0, 3),
+    "adaptive_max": lambda x: F.adaptive_max_pool2d(x, (2, 2)),
+    "max_pool_ceil": lambda x: F.max_pool2d(x, 2, ceil_mode=True),
+    "avg_pool_ceil": lambda x: F.avg_pool2d(x, 2, padding=1, stride=2, ceil_mode=True,
+                                            count_include_pad=False),
+    "max_unpool": lambda x: F.max_unpool2d(x, _unpool_idx(x), 2, output_size=(5, 5)),
 }
+
+
+def _unpool_idx(x):
+    """Flat indices into a 5x5 output, one inside each 2x2 window."""
+    idx = np.array([[0, 3], [11, 17]], dtype=np.int64)
+    return pn.tensor(np.broadcast_to(idx, (1, x.shape[1], 2, 2)).copy(), dtype="int64")
 
 
 @pytest.mark.heavy(reason="finite differences: one XLA compile per op and shape")
 @pytest.mark.parametrize("name", sorted(GRADCHECKS))
 def test_gradcheck(backend, name):
-    x = t64(rng.uniform(-1, 1, (1, 4, 3, 3)), True)
+    shape = {"max_unpool": (1, 2, 2, 2), "pixel_shuffle": (1, 4, 3, 3)}.get(name, (1, 2, 3, 3))
+    x = t64(rng.uniform(-1, 1, shape), True)
     assert gradcheck(GRADCHECKS[name], [x])
 
 
@@ -160,6 +175,25 @@ ERRORS = [
     (lambda: F.fold(_x(1, 8, 8), (4, 4), 2), ValueError,
      r"sliding blocks 3 \* 3 = 9, but got input.size\(2\)=8"),
     (lambda: pn.nn.Fold((4, 4, 4), 2), ValueError, "Fold: output_size must be"),
+    (lambda: F.adaptive_max_pool2d(_x(1, 1, 4, 4), (2, 2, 2)), TypeError,
+     "adaptive_max_pool2d: output_size must be an int or a tuple of 2 ints"),
+    (lambda: F.adaptive_max_pool1d(_x(1, 1, 4), 0), ValueError,
+     "adaptive_max_pool1d: output_size must be positive, got 0"),
+    (lambda: F.adaptive_avg_pool1d(_x(1, 4), 2), ValueError, "adaptive_avg_pool1d expected a 3-D input"),
+    (lambda: pn.nn.AdaptiveMaxPool2d("a"), TypeError, "AdaptiveMaxPool2d: output_size must be"),
+    (lambda: pn.nn.AdaptiveAvgPool1d(-1), ValueError, "AdaptiveAvgPool1d: output_size must be positive"),
+    (lambda: F.avg_pool1d(_x(1, 1, 4), 2, padding=2), ValueError,
+     r"avg_pool1d: padding \(2,\) should be at most half of kernel size \(2,\)"),
+    (lambda: pn.nn.AvgPool1d(0), ValueError, "AvgPool1d: kernel_size must be a positive integer"),
+    (lambda: F.lp_pool2d(_x(1, 1, 4, 4), 0, 2), ValueError, r"lp_pool2d: norm_type must be in \(0, inf\)"),
+    (lambda: pn.nn.LPPool1d(2, (2, 2)), ValueError, "LPPool1d: kernel_size must be"),
+    (lambda: F.max_unpool2d(_x(1, 1, 2, 2), pn.zeros(1, 1, 2, 3, dtype=pn.int64), 2), ValueError,
+     r"max_unpool2d: indices must be a pn.Tensor of the input's shape \(1, 1, 2, 2\)"),
+    (lambda: F.max_unpool2d(_x(1, 1, 2, 2), pn.zeros(1, 1, 2, 2, dtype=pn.int64), 2,
+                            output_size=(6, 4)), ValueError,
+     r"max_unpool2d: output_size \(6, 4\) must be between \(3, 3\) and \(5, 5\)"),
+    (lambda: F.max_unpool1d(_x(1, 1, 2), pn.tensor([[[0, 1]]]), 2), ValueError,
+     "max_unpool1d: an index does not point inside its pooling window"),
 ]
 
 
@@ -195,3 +229,21 @@ def test_spatial_ops_on_every_backend(backend):
         close(out, c["out"], f"{cid} forward")
         (out * t64(c["r"])).sum().backward()
         close(x.grad, c["g0"], f"{cid} gradient")
+
+
+def test_pool_modules_return_indices_and_unpool(backend):
+    # rows reversed: row 0 holds 12..15, row 1 holds 8..11, ...; each 2x2 window's maximum
+    # is its top-right element
+    x = pn.tensor(np.arange(16.0).reshape(4, 4)[::-1].copy()[None, None], requires_grad=True)
+    pool, unpool = pn.nn.MaxPool2d(2, return_indices=True), pn.nn.MaxUnpool2d(2)
+    assert repr(unpool) == "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    y, idx = pool(x)
+    assert idx.dtype == pn.int64 and pn.to_numpy(idx).tolist() == [[[[1, 3], [9, 11]]]]
+    z = unpool(y, idx)
+    keep = np.isin(np.arange(16), [1, 3, 9, 11]).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(pn.to_numpy(z), np.where(keep, pn.to_numpy(x), 0.0))
+    z.sum().backward()
+    np.testing.assert_array_equal(pn.to_numpy(x.grad), keep.astype(float))
+    y1, i1 = pn.nn.AdaptiveMaxPool1d(2, return_indices=True)(pn.tensor([[[1.0, 5.0, 2.0, 4.0]]]))
+    assert pn.to_numpy(y1).tolist() == [[[5.0, 4.0]]] and pn.to_numpy(i1).tolist() == [[[1, 3]]]
+    assert repr(pn.nn.MaxUnpool1d(3, 2, 1)) == "MaxUnpool1d(kernel_size=(3,), stride=(2,), padding=(1,))"

@@ -20,3 +20,5 @@ from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
 from .padding import *  # noqa: F401,F403,E402
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401,E402
 from .pixel import ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold  # noqa: F401,E402
+from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  # noqa: F401,E402
+                      AvgPool1d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)

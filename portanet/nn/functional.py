@@ -24,3 +24,6 @@ from ..ops.padding import pad  # noqa: F401,E402
 from ..ops.interpolate import (interpolate, upsample, upsample_bilinear,  # noqa: F401,E402
                                upsample_nearest)
 from ..ops.pixel import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: F401,E402
+from ..ops.pool_extra import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: F401,E402
+                              adaptive_max_pool2d, avg_pool1d, lp_pool1d, lp_pool2d,
+                              max_unpool1d, max_unpool2d)

@@ -124,6 +124,63 @@ fcase("fold_0", "fold", u(2, 12, 12), output_size=[4, 5], kernel_size=2)
 fcase("fold_1", "fold", u(1, 12, 12), output_size=[6, 5], kernel_size=[2, 3], dilation=[1, 2],
       padding=1, stride=[2, 1])
 
+# ------------------------------------------------------------------- pooling
+pools = [
+    ("max_pool2d", distinct(1, 2, 5, 5), {"kernel_size": 2, "ceil_mode": True}),
+    ("max_pool2d", distinct(1, 2, 6, 7), {"kernel_size": 3, "stride": 2, "padding": 1,
+                                          "ceil_mode": True, "return_indices": True}),
+    ("max_pool2d", distinct(2, 1, 5, 6), {"kernel_size": [2, 3], "stride": [1, 2],
+                                          "dilation": [2, 1], "return_indices": True}),
+    ("max_pool1d", distinct(1, 2, 8), {"kernel_size": 3, "stride": 2, "ceil_mode": True,
+                                       "return_indices": True}),
+    ("avg_pool2d", u(1, 2, 5, 5), {"kernel_size": 2, "ceil_mode": True}),
+    ("avg_pool2d", u(1, 2, 6, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("avg_pool2d", u(1, 2, 6, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                                   "count_include_pad": False}),
+    ("avg_pool2d", u(1, 2, 5, 6), {"kernel_size": [3, 2], "padding": 1, "divisor_override": 4}),
+    ("avg_pool1d", u(2, 3, 7), {"kernel_size": 3}),
+    ("avg_pool1d", u(2, 3, 8), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                                "count_include_pad": False}),
+    ("adaptive_avg_pool1d", u(2, 3, 7), {"output_size": 3}),
+    ("adaptive_max_pool1d", distinct(2, 3, 7), {"output_size": 3, "return_indices": True}),
+    ("adaptive_max_pool1d", distinct(1, 2, 3), {"output_size": 5}),
+    ("adaptive_max_pool2d", distinct(2, 2, 7, 5), {"output_size": [3, 2], "return_indices": True}),
+    ("adaptive_max_pool2d", distinct(1, 2, 5, 6), {"output_size": [None, 4]}),
+    ("lp_pool2d", rng.uniform(0.1, 1.0, (1, 2, 5, 6)), {"norm_type": 2, "kernel_size": 2}),
+    ("lp_pool2d", rng.uniform(0.1, 1.0, (1, 2, 5, 6)), {"norm_type": 1.5, "kernel_size": [2, 3],
+                                                       "stride": 1, "ceil_mode": True}),
+    ("lp_pool1d", rng.uniform(0.1, 1.0, (2, 2, 7)), {"norm_type": 3, "kernel_size": 2}),
+]
+for i, (name, x, kw) in enumerate(pools):
+    fcase(f"pool_{i}", name, x, **kw)
+# ties: every maximum picks the first (row-major) in its window, gradients included
+fcase("pool_ties_0", "max_pool2d", np.round(u(1, 1, 6, 6)), kernel_size=3, stride=2, padding=1,
+      return_indices=True)
+fcase("pool_ties_1", "adaptive_max_pool2d", np.round(u(1, 2, 5, 7)), output_size=[2, 3],
+      return_indices=True)
+
+
+def unpool(cid, nd, shape, pool_kw, output_size=None):
+    pool = getattr(F, f"max_pool{nd}d")
+    y, idx = pool(torch.tensor(distinct(*shape)), return_indices=True, **pool_kw)
+    t = y.clone().requires_grad_(True)
+    kw = {k: v for k, v in pool_kw.items() if k in ("kernel_size", "stride", "padding")}
+    out = getattr(F, f"max_unpool{nd}d")(t, idx, output_size=output_size, **kw)
+    r = rng.standard_normal(out.shape)
+    (out * torch.tensor(r)).sum().backward()
+    kw["output_size"] = output_size
+    d = {"name": np.array(f"max_unpool{nd}d"), "kwargs": np.array(json.dumps(kw)),
+         "arg0": y.detach().numpy(), "indices": idx.numpy(), "r": r, "out": out.detach().numpy(),
+         "g0": t.grad.numpy()}
+    for k, v in d.items():
+        flat[f"{cid}/{k}"] = v
+
+
+unpool("unpool_0", 2, (1, 2, 4, 6), {"kernel_size": 2})
+unpool("unpool_1", 2, (1, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}, [7, 6])
+unpool("unpool_2", 2, (2, 1, 5, 5), {"kernel_size": 2, "stride": 2}, [5, 5])
+unpool("unpool_3", 1, (1, 2, 9), {"kernel_size": 3, "stride": 2})
+
 # ------------------------------------------------------------------- modules
 mods = [
     ("ZeroPad1d", (1, 2, 3), {"padding": [1, 2]}), ("ZeroPad2d", (1, 1, 2, 3), {"padding": 1}),
@@ -150,6 +207,15 @@ mods = [
     ("ChannelShuffle", (1, 4, 2, 2), {"groups": 2}),
     ("Unfold", (1, 2, 4, 4), {"kernel_size": 3, "padding": 1}),
     ("Fold", (1, 8, 9), {"output_size": [4, 4], "kernel_size": 2}),
+    ("MaxPool2d", (1, 2, 5, 5), {"kernel_size": 2, "ceil_mode": True}),
+    ("MaxPool1d", (1, 2, 7), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("AvgPool2d", (1, 2, 5, 5), {"kernel_size": 3, "stride": 2, "ceil_mode": True}),
+    ("AvgPool1d", (1, 2, 7), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    ("AdaptiveAvgPool1d", (1, 2, 7), {"output_size": 3}),
+    ("AdaptiveMaxPool1d", (1, 2, 7), {"output_size": 3}),
+    ("AdaptiveMaxPool2d", (1, 2, 5, 7), {"output_size": [2, None]}),
+    ("LPPool2d", (1, 2, 5, 5), {"norm_type": 2, "kernel_size": 2}),
+    ("LPPool1d", (1, 2, 7), {"norm_type": 1, "kernel_size": 3, "stride": 2}),
 ]
 for i, (name, shape, kw) in enumerate(mods):
     mcase(f"mod_{i}", name, u(*shape), **kw)
