@@ -18,7 +18,8 @@ REF: dict[str, dict] = {}
 for _key in _DATA.files:
     _cid, _rest = _key.split("/", 1)
     REF.setdefault(_cid, {})[_rest] = _DATA[_key]
-FCASES = sorted(c for c in REF if not c.startswith("mod_"))
+FCASES = sorted(c for c in REF if not c.startswith(("mod_", "convmode_")))
+CONVMODES = sorted(c for c in REF if c.startswith("convmode_"))
 MODS = sorted(c for c in REF if c.startswith("mod_"))
 
 
@@ -247,3 +248,25 @@ def test_pool_modules_return_indices_and_unpool(backend):
     y1, i1 = pn.nn.AdaptiveMaxPool1d(2, return_indices=True)(pn.tensor([[[1.0, 5.0, 2.0, 4.0]]]))
     assert pn.to_numpy(y1).tolist() == [[[5.0, 4.0]]] and pn.to_numpy(i1).tolist() == [[[1, 3]]]
     assert repr(pn.nn.MaxUnpool1d(3, 2, 1)) == "MaxUnpool1d(kernel_size=(3,), stride=(2,), padding=(1,))"
+
+
+@pytest.mark.heavy(reason="one XLA compile per op and shape of every case")
+@pytest.mark.parametrize("cid", CONVMODES)
+def test_conv_padding_mode_against_pytorch(backend, cid):
+    c = REF[cid]
+    m = getattr(pn.nn, str(c["name"]))(dtype="float64", **json.loads(str(c["kwargs"])))
+    assert repr(m).replace("'same'", "same") == str(c["repr"])
+    m.load_state_dict({"weight": c["weight"], "bias": c["bias"]})
+    x = t64(c["arg0"], True)
+    out = m(x)
+    close(out, c["out"], f"{cid} forward")
+    (out * t64(c["r"])).sum().backward()
+    close(x.grad, c["g0"], f"{cid} input gradient")
+    close(m.weight.grad, c["gweight"], f"{cid} weight gradient")
+
+
+def test_conv_padding_mode_errors():
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be one of 'zeros', 'reflect'"):
+        pn.nn.Conv2d(1, 1, 3, padding_mode="zero")
+    with pytest.raises(ValueError, match="ConvTranspose2d: only 'zeros' padding_mode is supported"):
+        pn.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")

@@ -220,6 +220,30 @@ mods = [
 for i, (name, shape, kw) in enumerate(mods):
     mcase(f"mod_{i}", name, u(*shape), **kw)
 
+
+
+# ------------------------------------------- convolutions with a padding_mode
+def convcase(cid, name, shape, **kwargs):
+    m = getattr(torch.nn, name)(**kwargs)
+    x = torch.tensor(u(*shape), requires_grad=True)
+    out = m(x)
+    r = rng.standard_normal(out.shape)
+    (out * torch.tensor(r)).sum().backward()
+    d = {"name": np.array(name), "kwargs": np.array(json.dumps(kwargs)), "arg0": x.detach().numpy(),
+         "r": r, "out": out.detach().numpy(), "g0": x.grad.numpy(), "repr": np.array(repr(m)),
+         "weight": m.weight.detach().numpy(), "bias": m.bias.detach().numpy(),
+         "gweight": m.weight.grad.numpy()}
+    for k, v in d.items():
+        flat[f"{cid}/{k}"] = v
+
+
+convcase("convmode_0", "Conv2d", (2, 2, 5, 6), in_channels=2, out_channels=3, kernel_size=3,
+         padding=[1, 2], padding_mode="reflect")
+convcase("convmode_1", "Conv1d", (2, 2, 7), in_channels=2, out_channels=3, kernel_size=4,
+         padding="same", dilation=2, padding_mode="circular")
+convcase("convmode_2", "Conv2d", (1, 2, 5, 5), in_channels=2, out_channels=4, kernel_size=[2, 3],
+         padding=1, stride=2, groups=2, padding_mode="replicate")
+
 OUT.parent.mkdir(parents=True, exist_ok=True)
 np.savez_compressed(OUT, **flat)
 print(f"wrote {len(flat)} arrays to {OUT}")
