@@ -38,7 +38,8 @@ def test_fixture_covers_every_function():
     assert names >= {"pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
                      "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
                      "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-                     "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d"}
+                     "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "conv3d",
+                     "conv_transpose1d", "max_pool3d", "avg_pool3d"}
     modes = {json.loads(str(REF[c]["kwargs"])).get("mode") for c in FCASES}
     assert modes >= {"constant", "reflect", "replicate", "circular", "nearest", "nearest-exact",
                      "linear", "bilinear", "bicubic", "trilinear", "area"}
@@ -50,16 +51,18 @@ def test_fixture_covers_every_function():
 def test_function_against_pytorch(backend, cid):
     c = REF[cid]
     kwargs = json.loads(str(c["kwargs"]))
-    x = t64(c["arg0"], "g0" in c)
+    args = [t64(c[f"arg{i}"], f"g{i}" in c) for i in range(3) if f"arg{i}" in c]
+    x = args[0]
     extra_args = [pn.tensor(c["indices"], dtype="int64")] if "indices" in c else []
-    out = getattr(F, str(c["name"]))(x, *extra_args, **kwargs)
+    out = getattr(F, str(c["name"]))(*args, *extra_args, **kwargs)
     if "out1" in c:
         out, extra = out
         close(extra, c["out1"], f"{cid} second output")
     close(out, c["out"], f"{cid} forward")
     if "g0" in c:
         (out * t64(c["r"])).sum().backward()
-        close(x.grad, c["g0"], f"{cid} gradient")
+        for i, a in enumerate(args):
+            close(a.grad, c[f"g{i}"], f"{cid} gradient of input {i}")
 
 
 @pytest.mark.heavy(reason="one XLA compile per op and shape of every case")
@@ -90,6 +93,8 @@ GRADCHECKS = {
     "avg_pool_ceil": lambda x: F.avg_pool2d(x, 2, padding=1, stride=2, ceil_mode=True,
                                             count_include_pad=False),
     "max_unpool": lambda x: F.max_unpool2d(x, _unpool_idx(x), 2, output_size=(5, 5)),
+    "max_pool3d": lambda x: F.max_pool3d(x[None], 2, stride=1, padding=1),
+    "avg_pool3d": lambda x: F.avg_pool3d(x[None], 2, stride=1, padding=1, count_include_pad=False),
 }
 
 
@@ -193,6 +198,28 @@ ERRORS = [
     (lambda: F.max_unpool2d(_x(1, 1, 2, 2), pn.zeros(1, 1, 2, 2, dtype=pn.int64), 2,
                             output_size=(6, 4)), ValueError,
      r"max_unpool2d: output_size \(6, 4\) must be between \(3, 3\) and \(5, 5\)"),
+    (lambda: F.conv3d(_x(1, 2, 3, 3), _x(1, 2, 1, 1, 1)), ValueError,
+     r"conv3d expected a 5-D input \(N, C, D, H, W\), got a 4-D input"),
+    (lambda: F.conv3d(_x(1, 2, 3, 3, 3), _x(1, 3, 1, 1, 1)), ValueError,
+     "conv3d expected input with 3 channels"),
+    (lambda: F.conv3d(_x(1, 1, 2, 3, 3), _x(1, 1, 3, 1, 1)), ValueError,
+     r"conv3d: kernel size \(3, 1, 1\) .* is larger than the padded input"),
+    (lambda: F.conv3d(_x(1, 1, 3, 3, 3), _x(1, 1, 1, 1, 1), stride=2, padding="same"), ValueError,
+     "padding='same' is not supported for strided convolutions"),
+    (lambda: F.conv3d(_x(1, 1, 3, 3, 3), _x(1, 1, 1, 1, 1), padding="full"), ValueError,
+     "conv3d: padding must be 'same', 'valid' or ints"),
+    (lambda: F.conv_transpose1d(_x(1, 2, 3, 3), _x(2, 1, 3)), ValueError,
+     "conv_transpose1d expected a 3-D input"),
+    (lambda: F.conv_transpose1d(_x(1, 3, 3), _x(2, 1, 3)), ValueError,
+     "conv_transpose1d expected input with 2 channels"),
+    (lambda: pn.nn.ConvTranspose1d(2, 2, 3, padding="same"), ValueError,
+     "ConvTranspose1d: padding must be ints"),
+    (lambda: F.max_pool3d(_x(1, 1, 4, 4), 2), ValueError, "max_pool3d expected a 5-D input"),
+    (lambda: F.max_pool3d(_x(1, 1, 4, 4, 4), 2, padding=2), ValueError,
+     r"max_pool3d: padding \(2, 2, 2\) should be at most half of kernel size"),
+    (lambda: F.avg_pool3d(_x(1, 1, 1, 4, 4), 2), ValueError, "avg_pool3d: kernel size .* larger"),
+    (lambda: pn.nn.AvgPool3d(2, divisor_override=0), ValueError,
+     "AvgPool3d: divisor_override must be a positive integer"),
     (lambda: F.max_unpool1d(_x(1, 1, 2), pn.tensor([[[0, 1]]]), 2), ValueError,
      "max_unpool1d: an index does not point inside its pooling window"),
 ]
@@ -256,6 +283,7 @@ def test_conv_padding_mode_against_pytorch(backend, cid):
     c = REF[cid]
     m = getattr(pn.nn, str(c["name"]))(dtype="float64", **json.loads(str(c["kwargs"])))
     assert repr(m).replace("'same'", "same") == str(c["repr"])
+    assert m.weight.shape == c["weight"].shape and m.bias.shape == c["bias"].shape
     m.load_state_dict({"weight": c["weight"], "bias": c["bias"]})
     x = t64(c["arg0"], True)
     out = m(x)
@@ -270,3 +298,14 @@ def test_conv_padding_mode_errors():
         pn.nn.Conv2d(1, 1, 3, padding_mode="zero")
     with pytest.raises(ValueError, match="ConvTranspose2d: only 'zeros' padding_mode is supported"):
         pn.nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+def test_batchnorm3d_normalizes_each_channel(backend):
+    x = pn.tensor(np.random.default_rng(3).normal(2.0, 3.0, (4, 2, 3, 2, 2)), dtype="float64")
+    m = pn.nn.BatchNorm3d(2, dtype="float64")
+    y = pn.to_numpy(m(x))
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3, 4)), 0.0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3, 4)), 1.0, rtol=1e-3)
+    assert m.running_mean.shape == (2,)
+    with pytest.raises(ValueError, match="BatchNorm3d"):
+        m(pn.zeros(2, 2, 3, 3, dtype="float64"))

@@ -22,3 +22,5 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # n
 from .pixel import ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold  # noqa: F401,E402
 from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  # noqa: F401,E402
                       AvgPool1d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
+from .conv import ConvTranspose1d  # noqa: F401,E402
+from .volumetric import AvgPool3d, BatchNorm3d, Conv3d, MaxPool3d  # noqa: F401,E402

@@ -17,14 +17,14 @@ import math
 
 from .. import argcheck
 from ..autograd.tensor import Tensor
-from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose2d
+from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose1d, conv_transpose2d
 from ..ops.padding import pad
 from ..ops.util import ntuple
 from . import init
 from .layers import check_float_input, empty_parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -183,4 +183,26 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation, _who=self._label())
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-D convolution over ``(N, C_in, L)``; arguments as :class:`ConvTranspose2d`
+    with single ints, ``weight`` ``(C_in, C_out/groups, K)``.
+
+    Example:
+        >>> pn.nn.ConvTranspose1d(8, 4, 4, stride=2, padding=1)(pn.zeros(1, 8, 10)).shape
+        (1, 4, 20)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", dtype=None):
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose1d: padding must be ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, dtype, 1, transposed=True, output_padding=output_padding)
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding, self.groups, self.dilation, _who=self._label())

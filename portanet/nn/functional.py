@@ -27,3 +27,5 @@ from ..ops.pixel import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, u
 from ..ops.pool_extra import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: F401,E402
                               adaptive_max_pool2d, avg_pool1d, lp_pool1d, lp_pool2d,
                               max_unpool1d, max_unpool2d)
+from ..ops.conv import conv_transpose1d  # noqa: F401,E402
+from ..ops.volumetric import avg_pool3d, conv3d, max_pool3d  # noqa: F401,E402

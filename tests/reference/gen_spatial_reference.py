@@ -56,6 +56,20 @@ def fcase(cid, name, x, grad=True, **kwargs):
         flat[f"{cid}/{k}"] = v
 
 
+def fcase_n(cid, name, args, **kwargs):
+    """Several tensor inputs (input, weight, bias), all differentiable."""
+    ts = [torch.tensor(a, requires_grad=True) for a in args]
+    out = getattr(F, name)(*ts, **kwargs)
+    r = rng.standard_normal(out.shape)
+    (out * torch.tensor(r)).sum().backward()
+    d = {"name": np.array(name), "kwargs": np.array(json.dumps(kwargs)), "r": r,
+         "out": out.detach().numpy()}
+    for i, (a, t) in enumerate(zip(args, ts)):
+        d[f"arg{i}"], d[f"g{i}"] = np.asarray(a), t.grad.numpy()
+    for k, v in d.items():
+        flat[f"{cid}/{k}"] = v
+
+
 def mcase(cid, name, x, **kwargs):
     m = getattr(torch.nn, name)(**kwargs)
     out = m(torch.tensor(x))
@@ -160,6 +174,23 @@ fcase("pool_ties_1", "adaptive_max_pool2d", np.round(u(1, 2, 5, 7)), output_size
       return_indices=True)
 
 
+# volumes and the 1-d transposed convolution
+fcase_n("conv3d_0", "conv3d", [u(2, 4, 4, 5, 4), u(6, 2, 3, 2, 3), u(6)], stride=[2, 1, 2],
+        padding=[1, 0, 2], dilation=[1, 2, 1], groups=2)
+fcase_n("conv3d_1", "conv3d", [u(1, 2, 4, 3, 4), u(3, 2, 2, 3, 2)], padding="same", dilation=2)
+fcase_n("convt1d_0", "conv_transpose1d", [u(2, 4, 5), u(4, 3, 3), u(6)], stride=2, padding=1,
+        output_padding=1, groups=2)
+fcase_n("convt1d_1", "conv_transpose1d", [u(1, 2, 4), u(2, 3, 2)], dilation=2)
+fcase("pool3d_0", "max_pool3d", distinct(1, 2, 4, 5, 6), kernel_size=[2, 3, 2], stride=[1, 2, 2],
+      padding=[1, 1, 0], dilation=[2, 1, 1], ceil_mode=True, return_indices=True)
+fcase("pool3d_1", "max_pool3d", np.round(u(1, 1, 3, 4, 4)), kernel_size=2, stride=1,
+      return_indices=True)
+fcase("pool3d_2", "avg_pool3d", u(1, 2, 5, 4, 5), kernel_size=3, stride=2, padding=1, ceil_mode=True)
+fcase("pool3d_3", "avg_pool3d", u(1, 2, 5, 4, 5), kernel_size=3, stride=2, padding=1, ceil_mode=True,
+      count_include_pad=False)
+fcase("pool3d_4", "avg_pool3d", u(1, 2, 4, 4, 2), kernel_size=2, divisor_override=3)
+
+
 def unpool(cid, nd, shape, pool_kw, output_size=None):
     pool = getattr(F, f"max_pool{nd}d")
     y, idx = pool(torch.tensor(distinct(*shape)), return_indices=True, **pool_kw)
@@ -216,6 +247,8 @@ mods = [
     ("AdaptiveMaxPool2d", (1, 2, 5, 7), {"output_size": [2, None]}),
     ("LPPool2d", (1, 2, 5, 5), {"norm_type": 2, "kernel_size": 2}),
     ("LPPool1d", (1, 2, 7), {"norm_type": 1, "kernel_size": 3, "stride": 2}),
+    ("MaxPool3d", (1, 2, 3, 4, 4), {"kernel_size": 2, "ceil_mode": True}),
+    ("AvgPool3d", (1, 2, 3, 4, 4), {"kernel_size": 2, "stride": 1}),
 ]
 for i, (name, shape, kw) in enumerate(mods):
     mcase(f"mod_{i}", name, u(*shape), **kw)
@@ -241,6 +274,10 @@ convcase("convmode_0", "Conv2d", (2, 2, 5, 6), in_channels=2, out_channels=3, ke
          padding=[1, 2], padding_mode="reflect")
 convcase("convmode_1", "Conv1d", (2, 2, 7), in_channels=2, out_channels=3, kernel_size=4,
          padding="same", dilation=2, padding_mode="circular")
+convcase("convmode_3", "Conv3d", (1, 2, 3, 4, 4), in_channels=2, out_channels=2, kernel_size=2,
+         padding=1, padding_mode="circular")
+convcase("convmode_4", "ConvTranspose1d", (2, 2, 5), in_channels=2, out_channels=4, kernel_size=3,
+         stride=2, groups=2)
 convcase("convmode_2", "Conv2d", (1, 2, 5, 5), in_channels=2, out_channels=4, kernel_size=[2, 3],
          padding=1, stride=2, groups=2, padding_mode="replicate")
 
