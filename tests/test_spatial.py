@@ -39,7 +39,8 @@ def test_fixture_covers_every_function():
                      "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
                      "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
                      "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "conv3d",
-                     "conv_transpose1d", "max_pool3d", "avg_pool3d"}
+                     "conv_transpose1d", "max_pool3d", "avg_pool3d", "affine_grid",
+                     "grid_sample"}
     modes = {json.loads(str(REF[c]["kwargs"])).get("mode") for c in FCASES}
     assert modes >= {"constant", "reflect", "replicate", "circular", "nearest", "nearest-exact",
                      "linear", "bilinear", "bicubic", "trilinear", "area"}
@@ -104,9 +105,11 @@ def _unpool_idx(x):
     return pn.tensor(np.broadcast_to(idx, (1, x.shape[1], 2, 2)).copy(), dtype="int64")
 
 
-@pytest.mark.heavy(reason="finite differences: one XLA compile per op and shape")
+# Gradchecks on the default backend (NumPy): the gradients are compared with PyTorch's on
+# every backend by test_function_against_pytorch; finite differences on four more
+# backends would only cost CI time.
 @pytest.mark.parametrize("name", sorted(GRADCHECKS))
-def test_gradcheck(backend, name):
+def test_gradcheck(name):
     shape = {"max_unpool": (1, 2, 2, 2), "pixel_shuffle": (1, 4, 3, 3)}.get(name, (1, 2, 3, 3))
     x = t64(rng.uniform(-1, 1, shape), True)
     assert gradcheck(GRADCHECKS[name], [x])
@@ -220,6 +223,22 @@ ERRORS = [
     (lambda: F.avg_pool3d(_x(1, 1, 1, 4, 4), 2), ValueError, "avg_pool3d: kernel size .* larger"),
     (lambda: pn.nn.AvgPool3d(2, divisor_override=0), ValueError,
      "AvgPool3d: divisor_override must be a positive integer"),
+    (lambda: F.affine_grid(_x(2, 2, 3), (1, 1, 4, 4)), ValueError,
+     r"expected a batch of 2D affine matrices of shape Nx2x3 for size \(1, 1, 4, 4\), got \(2, 2, 3\)"),
+    (lambda: F.affine_grid(_x(1, 3, 4), (1, 1, 2, 2, 2)), ValueError,
+     "affine_grid: size must be 4 positive ints"),
+    (lambda: F.affine_grid(pn.zeros(1, 2, 3, dtype=pn.int64), (1, 1, 2, 2)), TypeError,
+     "affine_grid: expected theta to have a floating point type"),
+    (lambda: F.grid_sample(_x(1, 1, 3, 3), _x(1, 2, 2, 3)), ValueError,
+     r"grid_sample: expected grid of shape \(N, H_out, W_out, 2\) with N = 1, got \(1, 2, 2, 3\)"),
+    (lambda: F.grid_sample(_x(1, 1, 3, 3, 3), _x(1, 2, 2, 2, 3)), ValueError,
+     "grid_sample: only 4-D input"),
+    (lambda: F.grid_sample(_x(1, 1, 3, 3), _x(1, 2, 2, 2), padding_mode="reflection"), ValueError,
+     "grid_sample: padding_mode must be one of 'zeros', 'border', got 'reflection'"),
+    (lambda: F.grid_sample(_x(1, 1, 3, 3), _x(1, 2, 2, 2), mode="bicubic"), ValueError,
+     "grid_sample: mode must be one of 'bilinear', 'nearest'"),
+    (lambda: F.grid_sample(_x(1, 1, 3, 3), pn.zeros(1, 2, 2, 2, dtype=pn.float64)), TypeError,
+     "expected input and grid to have the same dtype"),
     (lambda: F.max_unpool1d(_x(1, 1, 2), pn.tensor([[[0, 1]]]), 2), ValueError,
      "max_unpool1d: an index does not point inside its pooling window"),
 ]
@@ -250,13 +269,19 @@ def test_interpolate_float32_stays_float32(backend):
 def test_spatial_ops_on_every_backend(backend):
     """One small case per primitive, values and gradients against fixtures: the light
     subset that also runs on jax (the full table is heavy there)."""
-    for cid in ("pad_1", "pad_4", "pad_9", "pad_12", "interp_7", "interp_11", "unfold_1", "fold_1"):
+    for cid in ("pad_1", "pad_4", "pad_9", "pad_12", "interp_7", "interp_11", "unfold_1", "fold_1",
+                "pool_1", "pool_13", "unpool_1", "pool3d_0", "conv3d_1", "grid_sample_0"):
         c = REF[cid]
-        x = t64(c["arg0"], True)
-        out = getattr(F, str(c["name"]))(x, **json.loads(str(c["kwargs"])))
+        args = [t64(c[f"arg{i}"], True) for i in range(3) if f"arg{i}" in c]
+        extra = [pn.tensor(c["indices"], dtype="int64")] if "indices" in c else []
+        out = getattr(F, str(c["name"]))(*args, *extra, **json.loads(str(c["kwargs"])))
+        if "out1" in c:
+            out, idx = out
+            close(idx, c["out1"], f"{cid} indices")
         close(out, c["out"], f"{cid} forward")
         (out * t64(c["r"])).sum().backward()
-        close(x.grad, c["g0"], f"{cid} gradient")
+        for i, a in enumerate(args):
+            close(a.grad, c[f"g{i}"], f"{cid} gradient of input {i}")
 
 
 def test_pool_modules_return_indices_and_unpool(backend):
@@ -309,3 +334,13 @@ def test_batchnorm3d_normalizes_each_channel(backend):
     assert m.running_mean.shape == (2,)
     with pytest.raises(ValueError, match="BatchNorm3d"):
         m(pn.zeros(2, 2, 3, 3, dtype="float64"))
+
+
+@pytest.mark.parametrize("mode,padding_mode", [("bilinear", "zeros"), ("bilinear", "border")])
+def test_gradcheck_grid_sample_and_affine_grid(mode, padding_mode):
+    x = t64(rng.uniform(-1, 1, (1, 1, 3, 4)), True)
+    grid = t64(rng.uniform(-1.2, 1.2, (1, 2, 2, 2)), True)
+    assert gradcheck(lambda x, g: F.grid_sample(x, g, mode, padding_mode, align_corners=False),
+                     [x, grid])
+    theta = t64(rng.uniform(-1, 1, (1, 2, 3)), True)
+    assert gradcheck(lambda t: F.affine_grid(t, (1, 1, 2, 3), align_corners=True), [theta])

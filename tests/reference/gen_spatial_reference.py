@@ -190,6 +190,15 @@ fcase("pool3d_3", "avg_pool3d", u(1, 2, 5, 4, 5), kernel_size=3, stride=2, paddi
       count_include_pad=False)
 fcase("pool3d_4", "avg_pool3d", u(1, 2, 4, 4, 2), kernel_size=2, divisor_override=3)
 
+# spatial transformers
+fcase("affine_0", "affine_grid", u(2, 2, 3), size=[2, 3, 4, 5], align_corners=False)
+fcase("affine_1", "affine_grid", u(1, 2, 3), size=[1, 1, 3, 2], align_corners=True)
+for i, (mode, pm, ac) in enumerate([("bilinear", "zeros", False), ("bilinear", "border", True),
+                                    ("nearest", "zeros", True), ("bilinear", "zeros", True),
+                                    ("nearest", "border", False)]):
+    fcase_n(f"grid_sample_{i}", "grid_sample", [u(2, 2, 4, 5), rng.uniform(-1.2, 1.2, (2, 3, 2, 2))],
+            mode=mode, padding_mode=pm, align_corners=ac)
+
 
 def unpool(cid, nd, shape, pool_kw, output_size=None):
     pool = getattr(F, f"max_pool{nd}d")
