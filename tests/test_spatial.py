@@ -46,8 +46,8 @@ def test_fixture_covers_every_function():
                      "linear", "bilinear", "bicubic", "trilinear", "area"}
 
 
-@pytest.mark.heavy(reason="one XLA compile per op and shape of every case; jax runs "
-                          "test_spatial_ops_on_every_backend")
+@pytest.mark.heavy(reason="one XLA compile per op and shape of every case (the whole "
+                          "file passes on jax with --portanet-heavy)")
 @pytest.mark.parametrize("cid", FCASES)
 def test_function_against_pytorch(backend, cid):
     c = REF[cid]
@@ -266,6 +266,7 @@ def test_interpolate_float32_stays_float32(backend):
         np.testing.assert_allclose(pn.to_numpy(y), 1.0, rtol=1e-6)
 
 
+@pytest.mark.heavy(reason="about 50 XLA compiles (2 minutes on jax on this 2-core box)")
 def test_spatial_ops_on_every_backend(backend):
     """One small case per primitive, values and gradients against fixtures: the light
     subset that also runs on jax (the full table is heavy there)."""
@@ -284,6 +285,7 @@ def test_spatial_ops_on_every_backend(backend):
             close(a.grad, c[f"g{i}"], f"{cid} gradient of input {i}")
 
 
+@pytest.mark.heavy(reason="about 20 s of XLA compiles on jax")
 def test_pool_modules_return_indices_and_unpool(backend):
     # rows reversed: row 0 holds 12..15, row 1 holds 8..11, ...; each 2x2 window's maximum
     # is its top-right element
