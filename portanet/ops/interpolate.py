@@ -34,7 +34,7 @@ from .. import argcheck
 from ..autograd.tensor import Tensor
 from .linalg import matmul
 from .pool import _adaptive_matrix
-from .shape import reshape, transpose
+from .shape import broadcast_to, reshape, transpose
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "INTERP_MODES"]
 
@@ -100,6 +100,22 @@ def _matrix(taps, n_in, like: Tensor) -> Tensor:
         term = xp.where(idx[:, None] == cols, w[:, None], xp.zeros((), dtype=dt, device=bk.device))
         m = term if m is None else m + term
     return Tensor.from_array(m, bk)
+
+
+def _nearest_copy(x: Tensor, axis: int, taps, n_in: int, n_out: int):
+    """Integer-factor nearest resampling as a copy, or ``None`` when the taps are not that:
+    each input row repeated ``k`` times (upsampling, a broadcast) or every ``k``-th row
+    (downsampling, a strided slice).  Both far cheaper than the ``in*out`` matrix product."""
+    idx = [t[0][0] for t in taps]
+    shape = tuple(x.shape)
+    if n_out % n_in == 0 and idx == [d // (n_out // n_in) for d in range(n_out)]:
+        k = n_out // n_in
+        y = broadcast_to(reshape(x, shape[:axis + 1] + (1,) + shape[axis + 1:]),
+                         shape[:axis + 1] + (k,) + shape[axis + 1:])
+        return reshape(y, shape[:axis] + (n_out,) + shape[axis + 1:])
+    if n_in % n_out == 0 and idx == [d * (n_in // n_out) for d in range(n_out)]:
+        return x[(slice(None),) * axis + (slice(None, None, n_in // n_out),)]
+    return None
 
 
 def _resample_axis(x: Tensor, axis: int, m: Tensor) -> Tensor:
@@ -198,7 +214,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if n_in == n_out and mode == "nearest":
             continue  # ATen's nearest_idx: the identity whatever the scale
         taps = _taps(mode, n_in, n_out, s, bool(align_corners))
-        x = _resample_axis(x, 2 + i, _matrix(taps, n_in, x))
+        y = _nearest_copy(x, 2 + i, taps, n_in, n_out) if len(taps[0]) == 1 else None
+        x = y if y is not None else _resample_axis(x, 2 + i, _matrix(taps, n_in, x))
     return x
 
 

@@ -122,6 +122,8 @@ interp = [
     ((1, 2, 3, 2, 4), {"scale_factor": 2, "mode": "nearest"}),
     ((1, 2, 7, 5), {"size": [3, 2], "mode": "area"}),
     ((1, 2, 7), {"scale_factor": 0.5, "mode": "area"}),
+    ((1, 2, 6, 4), {"scale_factor": 0.5, "mode": "nearest"}),   # the strided-slice path
+    ((1, 1, 2, 3), {"scale_factor": 3, "mode": "nearest-exact"}),  # the broadcast path
 ]
 for i, (shape, kw) in enumerate(interp):
     fcase(f"interp_{i}", "interpolate", u(*shape), **kw)
