@@ -40,7 +40,7 @@ def test_fixture_covers_every_function():
                      "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
                      "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "conv3d",
                      "conv_transpose1d", "max_pool3d", "avg_pool3d", "affine_grid",
-                     "grid_sample"}
+                     "grid_sample", "conv_transpose3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"}
     modes = {json.loads(str(REF[c]["kwargs"])).get("mode") for c in FCASES}
     assert modes >= {"constant", "reflect", "replicate", "circular", "nearest", "nearest-exact",
                      "linear", "bilinear", "bicubic", "trilinear", "area"}
@@ -239,6 +239,15 @@ ERRORS = [
      "grid_sample: mode must be one of 'bilinear', 'nearest'"),
     (lambda: F.grid_sample(_x(1, 1, 3, 3), pn.zeros(1, 2, 2, 2, dtype=pn.float64)), TypeError,
      "expected input and grid to have the same dtype"),
+    (lambda: F.conv_transpose3d(_x(1, 2, 3, 3, 3), _x(3, 1, 2, 2, 2)), ValueError,
+     "conv_transpose3d expected input with 3 channels"),
+    (lambda: F.conv_transpose3d(_x(1, 2, 3, 3, 3), _x(2, 1, 2, 2, 2), stride=2, output_padding=2),
+     ValueError, "conv_transpose3d: output_padding .* must be smaller than stride"),
+    (lambda: F.conv_transpose3d(_x(1, 2, 1, 1, 1), _x(2, 1, 1, 1, 1), padding=1), ValueError,
+     "conv_transpose3d: padding .* leaves no output"),
+    (lambda: F.adaptive_max_pool3d(_x(1, 2, 3, 3), 2), ValueError, "adaptive_max_pool3d expected a 5-D"),
+    (lambda: pn.nn.AdaptiveAvgPool3d((1, 2)), TypeError,
+     "AdaptiveAvgPool3d: output_size must be an int or a tuple of 3 ints"),
     (lambda: F.max_unpool1d(_x(1, 1, 2), pn.tensor([[[0, 1]]]), 2), ValueError,
      "max_unpool1d: an index does not point inside its pooling window"),
 ]

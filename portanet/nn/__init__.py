@@ -23,4 +23,5 @@ from .pixel import ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold  #
 from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  # noqa: F401,E402
                       AvgPool1d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
 from .conv import ConvTranspose1d  # noqa: F401,E402
-from .volumetric import AvgPool3d, BatchNorm3d, Conv3d, MaxPool3d  # noqa: F401,E402
+from .volumetric import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d,  # noqa: F401,E402
+                         Conv3d, ConvTranspose3d, MaxPool3d)

@@ -29,4 +29,6 @@ from ..ops.pool_extra import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa:
                               max_unpool1d, max_unpool2d)
 from ..ops.conv import conv_transpose1d  # noqa: F401,E402
 from ..ops.volumetric import avg_pool3d, conv3d, max_pool3d  # noqa: F401,E402
+from ..ops.volumetric_extra import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: F401,E402
+                                    conv_transpose3d)
 from ..ops.grid import affine_grid, grid_sample  # noqa: F401,E402

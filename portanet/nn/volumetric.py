@@ -1,5 +1,6 @@
-"""Layers for volumes ``(N, C, D, H, W)``: ``Conv3d``, ``MaxPool3d``, ``AvgPool3d``,
-``BatchNorm3d`` (functions: ``ops/volumetric.py``).
+"""Layers for volumes ``(N, C, D, H, W)``: ``Conv3d``, ``ConvTranspose3d``, ``MaxPool3d``,
+``AvgPool3d``, ``AdaptiveAvgPool3d``, ``AdaptiveMaxPool3d``, ``BatchNorm3d`` (functions:
+``ops/volumetric.py``, ``ops/volumetric_extra.py``).
 
 Example:
     >>> pn.nn.Conv3d(1, 4, 3, padding=1)(pn.zeros(2, 1, 5, 5, 5)).shape
@@ -10,11 +11,13 @@ from __future__ import annotations
 from .. import argcheck
 from ..autograd.tensor import Tensor
 from ..ops.volumetric import avg_pool3d, conv3d, max_pool3d
+from ..ops.volumetric_extra import adaptive_avg_pool3d, adaptive_max_pool3d, conv_transpose3d
 from .conv import _ConvNd
 from .normalization import _BatchNorm
-from .pooling import _Pool
+from .pooling import AdaptiveMaxPool2d, _output_size, _Pool
 
-__all__ = ["Conv3d", "MaxPool3d", "AvgPool3d", "BatchNorm3d"]
+__all__ = ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+           "AdaptiveMaxPool3d", "BatchNorm3d"]
 
 
 class Conv3d(_ConvNd):
@@ -93,3 +96,55 @@ class BatchNorm3d(_BatchNorm):
         (2, 4, 3, 3, 3)
     """
     _dims = (5,)
+
+
+class ConvTranspose3d(_ConvNd):
+    """Transposed 3-D convolution over ``(N, C_in, D, H, W)``; arguments as
+    :class:`ConvTranspose2d` with triples, ``weight`` ``(C_in, C_out/groups, KD, KH, KW)``.
+
+    Example:
+        >>> pn.nn.ConvTranspose3d(4, 2, 2, stride=2)(pn.zeros(1, 4, 3, 3, 3)).shape
+        (1, 2, 6, 6, 6)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", dtype=None):
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose3d: padding must be ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, dtype, 3, transposed=True, output_padding=output_padding)
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation, _who=self._label())
+
+
+class AdaptiveAvgPool3d(_Pool):
+    """Average pooling of ``(N, C, D, H, W)`` to ``output_size`` (int or 3 ints/None).
+
+    Example:
+        >>> pn.nn.AdaptiveAvgPool3d(1)(pn.zeros(2, 4, 3, 5, 5)).shape
+        (2, 4, 1, 1, 1)
+    """
+    _repr_keys = ("output_size",)
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = _output_size("AdaptiveAvgPool3d", output_size, 3)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_avg_pool3d(x, self.output_size)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Max pooling of ``(N, C, D, H, W)`` to ``output_size`` (``return_indices`` as 2-D).
+
+    Example:
+        >>> pn.nn.AdaptiveMaxPool3d(2)(pn.zeros(1, 4, 5, 5, 5)).shape
+        (1, 4, 2, 2, 2)
+    """
+    _nd = 3
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_max_pool3d(x, self.output_size, self.return_indices)

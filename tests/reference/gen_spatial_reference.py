@@ -190,6 +190,15 @@ fcase("pool3d_1", "max_pool3d", np.round(u(1, 1, 3, 4, 4)), kernel_size=2, strid
 fcase("pool3d_2", "avg_pool3d", u(1, 2, 5, 4, 5), kernel_size=3, stride=2, padding=1, ceil_mode=True)
 fcase("pool3d_3", "avg_pool3d", u(1, 2, 5, 4, 5), kernel_size=3, stride=2, padding=1, ceil_mode=True,
       count_include_pad=False)
+fcase_n("convt3d_0", "conv_transpose3d", [u(2, 4, 3, 2, 3), u(4, 3, 3, 2, 3), u(6)],
+        stride=[2, 1, 2], padding=[1, 0, 1], output_padding=[1, 0, 1], groups=2, dilation=[1, 2, 1])
+fcase_n("convt3d_1", "conv_transpose3d", [u(1, 2, 2, 2, 3), u(2, 3, 2, 2, 2)], stride=3, dilation=2,
+        padding=2)
+fcase("pool3d_5", "adaptive_avg_pool3d", u(1, 2, 5, 3, 4), output_size=[2, None, 3])
+fcase("pool3d_6", "adaptive_max_pool3d", distinct(1, 2, 5, 3, 4), output_size=[2, 2, 3],
+      return_indices=True)
+fcase("pool3d_7", "adaptive_max_pool3d", np.round(u(1, 1, 3, 4, 5)), output_size=2,
+      return_indices=True)
 fcase("pool3d_4", "avg_pool3d", u(1, 2, 4, 4, 2), kernel_size=2, divisor_override=3)
 
 # spatial transformers
@@ -260,6 +269,8 @@ mods = [
     ("LPPool1d", (1, 2, 7), {"norm_type": 1, "kernel_size": 3, "stride": 2}),
     ("MaxPool3d", (1, 2, 3, 4, 4), {"kernel_size": 2, "ceil_mode": True}),
     ("AvgPool3d", (1, 2, 3, 4, 4), {"kernel_size": 2, "stride": 1}),
+    ("AdaptiveAvgPool3d", (1, 2, 3, 4, 4), {"output_size": [1, None, 2]}),
+    ("AdaptiveMaxPool3d", (1, 2, 3, 4, 4), {"output_size": 2}),
 ]
 for i, (name, shape, kw) in enumerate(mods):
     mcase(f"mod_{i}", name, u(*shape), **kw)
@@ -289,6 +300,8 @@ convcase("convmode_3", "Conv3d", (1, 2, 3, 4, 4), in_channels=2, out_channels=2,
          padding=1, padding_mode="circular")
 convcase("convmode_4", "ConvTranspose1d", (2, 2, 5), in_channels=2, out_channels=4, kernel_size=3,
          stride=2, groups=2)
+convcase("convmode_5", "ConvTranspose3d", (1, 2, 2, 3, 2), in_channels=2, out_channels=3,
+         kernel_size=2, stride=2, padding=[0, 1, 0])
 convcase("convmode_2", "Conv2d", (1, 2, 5, 5), in_channels=2, out_channels=4, kernel_size=[2, 3],
          padding=1, stride=2, groups=2, padding_mode="replicate")
 
