@@ -149,7 +149,7 @@ def _blocks(who, hw, kernel, dilation, padding, stride):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extract sliding blocks: ``(N, C, H, W) -> (N, C*KH*KW, L)`` (im2col), PyTorch's layout.
 
-    Only 4-D (batched image) input, as PyTorch.
+    A 3-D ``(C, H, W)`` input is treated as a batch of one (PyTorch's unbatched form).
 
     Example:
         >>> F.unfold(pn.zeros(1, 2, 4, 4), 2).shape
@@ -157,16 +157,20 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """
     who = "unfold"
     kernel, dilation, padding, stride = _window(who, kernel_size, dilation, padding, stride)
-    _tensor(who, input, 4)
-    if input.ndim != 4:
-        raise NotImplementedError(f"{who}: only 4-D (N, C, H, W) input is supported, got shape "
-                                  f"{input.shape}")
+    _tensor(who, input, 3)
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{who}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
+                         f"{input.shape}")
+    if input.ndim == 3:
+        return unfold(reshape(input, (1,) + tuple(input.shape)), kernel, dilation, padding,
+                      stride)[0]
     _blocks(who, input.shape[2:], kernel, dilation, padding, stride)
     return Unfold.apply(input, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Combine sliding blocks ``(N, C*KH*KW, L) -> (N, C, H, W)`` (col2im); overlaps are summed.
+    A 2-D ``(C*KH*KW, L)`` input is treated as a batch of one (PyTorch's unbatched form).
 
     Example:
         >>> F.fold(pn.ones(1, 8, 9), (4, 4), 2).shape
@@ -175,10 +179,13 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     who = "fold"
     kernel, dilation, padding, stride = _window(who, kernel_size, dilation, padding, stride)
     out_hw = argcheck.int_tuple(who, "output_size", output_size, 2, 1)
-    _tensor(who, input, 3)
-    if input.ndim != 3:
-        raise NotImplementedError(f"{who}: only 3-D (N, C*KH*KW, L) input is supported, got shape "
-                                  f"{input.shape}")
+    _tensor(who, input, 2)
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{who}: expected a 2-D (unbatched) or 3-D (batched) input, got shape "
+                         f"{input.shape}")
+    if input.ndim == 2:
+        return fold(reshape(input, (1,) + tuple(input.shape)), out_hw, kernel, dilation, padding,
+                    stride)[0]
     k = kernel[0] * kernel[1]
     if input.shape[1] % k:
         raise ValueError(f"{who}: expected size of input's dimension 1 to be divisible by the "

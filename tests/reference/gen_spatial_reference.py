@@ -136,6 +136,8 @@ fcase("channel_shuffle_0", "channel_shuffle", u(2, 6, 2, 2), groups=3)
 fcase("unfold_0", "unfold", u(2, 3, 4, 5), kernel_size=2)
 fcase("unfold_1", "unfold", u(1, 2, 6, 5), kernel_size=[2, 3], dilation=[1, 2], padding=1,
       stride=[2, 1])
+fcase("unfold_2", "unfold", u(2, 4, 3), kernel_size=2, stride=[1, 2])   # unbatched
+fcase("fold_2", "fold", u(8, 4), output_size=[3, 5], kernel_size=2, stride=[1, 2])  # unbatched
 fcase("fold_0", "fold", u(2, 12, 12), output_size=[4, 5], kernel_size=2)
 fcase("fold_1", "fold", u(1, 12, 12), output_size=[6, 5], kernel_size=[2, 3], dilation=[1, 2],
       padding=1, stride=[2, 1])
