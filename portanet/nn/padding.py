@@ -133,7 +133,8 @@ class _ReflectionPadNd(_PadNd):
 
 
 class ReflectionPad1d(_ReflectionPadNd):
-    """Pad the last axis with the input mirrored about its edge (the edge itself not repeated); ``padding``: an int or 2 ints.
+    """Pad the last axis with its mirror image about the
+    edge (the edge itself not repeated); ``padding``: an int or 2 ints.
 
     Example:
         >>> pn.nn.ReflectionPad1d(1)(pn.ones(1, 2, 4)).shape
@@ -143,7 +144,8 @@ class ReflectionPad1d(_ReflectionPadNd):
 
 
 class ReflectionPad2d(_ReflectionPadNd):
-    """Pad the last 2 axes with the input mirrored about its edge (the edge itself not repeated); ``padding``: an int or 4 ints.
+    """Pad the last 2 axes with its mirror image about the
+    edge (the edge itself not repeated); ``padding``: an int or 4 ints.
 
     Example:
         >>> pn.nn.ReflectionPad2d(1)(pn.ones(1, 2, 4, 4)).shape
@@ -153,7 +155,8 @@ class ReflectionPad2d(_ReflectionPadNd):
 
 
 class ReflectionPad3d(_ReflectionPadNd):
-    """Pad the last 3 axes with the input mirrored about its edge (the edge itself not repeated); ``padding``: an int or 6 ints.
+    """Pad the last 3 axes with its mirror image about the
+    edge (the edge itself not repeated); ``padding``: an int or 6 ints.
 
     Example:
         >>> pn.nn.ReflectionPad3d(1)(pn.ones(1, 1, 3, 3, 3)).shape
@@ -207,7 +210,8 @@ class _CircularPadNd(_PadNd):
 
 
 class CircularPad1d(_CircularPadNd):
-    """Pad the last axis with values from the opposite end (periodic); ``padding``: an int or 2 ints.
+    """Pad the last axis with the opposite end's values
+    (periodic); ``padding``: an int or 2 ints.
 
     Example:
         >>> pn.nn.CircularPad1d(1)(pn.ones(1, 2, 4)).shape
@@ -217,7 +221,8 @@ class CircularPad1d(_CircularPadNd):
 
 
 class CircularPad2d(_CircularPadNd):
-    """Pad the last 2 axes with values from the opposite end (periodic); ``padding``: an int or 4 ints.
+    """Pad the last 2 axes with the opposite end's values
+    (periodic); ``padding``: an int or 4 ints.
 
     Example:
         >>> pn.nn.CircularPad2d(1)(pn.ones(1, 2, 4, 4)).shape
@@ -227,7 +232,8 @@ class CircularPad2d(_CircularPadNd):
 
 
 class CircularPad3d(_CircularPadNd):
-    """Pad the last 3 axes with values from the opposite end (periodic); ``padding``: an int or 6 ints.
+    """Pad the last 3 axes with the opposite end's values
+    (periodic); ``padding``: an int or 6 ints.
 
     Example:
         >>> pn.nn.CircularPad3d(1)(pn.ones(1, 1, 3, 3, 3)).shape
