@@ -25,3 +25,12 @@ from .container_extra import ParameterDict, ParameterList  # noqa: F401,E402
 from .layers_extra import Bilinear, EmbeddingBag  # noqa: F401,E402
 from .normalization_extra import *  # noqa: F401,F403,E402
 from .dropout_extra import *  # noqa: F401,F403,E402
+# spatial (padding, resampling, pixel rearrangement, sliding blocks, pooling)
+from .padding import *  # noqa: F401,F403,E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401,E402
+from .pixel import ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold  # noqa: F401,E402
+from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  # noqa: F401,E402
+                      AvgPool1d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d)
+from .conv import ConvTranspose1d  # noqa: F401,E402
+from .volumetric import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d,  # noqa: F401,E402
+                         Conv3d, ConvTranspose3d, MaxPool3d)

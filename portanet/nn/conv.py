@@ -2,8 +2,9 @@
 
 PyTorch's names, arguments, defaults, weight shapes and initialization.  Departures:
 inputs must be batched (PyTorch also accepts an unbatched ``(C, H, W)``; here that is
-an error, since it is more often a forgotten batch axis), and ``padding_mode`` is
-``"zeros"`` only.
+an error, since it is more often a forgotten batch axis).  ``padding_mode`` ``"reflect"``,
+``"replicate"`` and ``"circular"`` pad with ``F.pad`` first, as PyTorch does (transposed
+convolutions: ``"zeros"`` only, as in PyTorch).
 
 Example:
     >>> conv = pn.nn.Conv2d(1, 8, 3, padding=1)
@@ -16,13 +17,16 @@ import math
 
 from .. import argcheck
 from ..autograd.tensor import Tensor
-from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose2d
+from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose1d, conv_transpose2d
+from ..ops.padding import pad
 from ..ops.util import ntuple
 from . import init
 from .layers import check_float_input, empty_parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -38,8 +42,9 @@ class _ConvNd(Module):
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{who}: in_channels ({in_channels}) and out_channels ({out_channels}) "
                              f"must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"padding_mode={padding_mode!r} is not supported (only 'zeros')")
+        argcheck.one_of(who, "padding_mode", padding_mode, PADDING_MODES)
+        if transposed and padding_mode != "zeros":
+            raise ValueError(f"{who}: only 'zeros' padding_mode is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = ntuple(kernel_size, nd, "kernel_size")
         self.stride = ntuple(stride, nd, "stride")
@@ -49,6 +54,15 @@ class _ConvNd(Module):
         self.padding_mode, self.transposed = padding_mode, transposed
         if isinstance(padding, str):  # fail at construction, as PyTorch does
             conv_padding(padding, self.kernel_size, self.dilation, self.stride, type(self).__name__)
+        # F.pad's (left, right) pairs from the last axis, for the non-zeros padding modes
+        rp = []
+        for a in reversed(range(nd)):
+            if isinstance(padding, str):
+                total = 0 if padding == "valid" else self.dilation[a] * (self.kernel_size[a] - 1)
+                rp += [total // 2, total - total // 2]
+            else:
+                rp += [self.padding[a]] * 2
+        self._reversed_padding_repeated_twice = tuple(rp)
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = empty_parameter(shape, dtype)
@@ -71,6 +85,12 @@ class _ConvNd(Module):
         if isinstance(x, Tensor) and (x.dtype != self.weight.dtype or x._bk is not self.weight._bk):
             check_float_input(self, x, self.weight)
 
+    def _padded(self, x):
+        """``(input, padding)`` for the convolution: a non-zeros ``padding_mode`` pads here."""
+        if self.padding_mode == "zeros" or not isinstance(x, Tensor):
+            return x, self.padding
+        return pad(x, self._reversed_padding_repeated_twice, self.padding_mode), 0
+
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
@@ -84,6 +104,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -109,7 +131,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        x, padding = self._padded(x)
+        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                       self.groups, _who=self._label())
 
 
@@ -130,7 +153,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
-        return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        x, padding = self._padded(x)
+        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                       self.groups, _who=self._label())
 
 
@@ -159,4 +183,26 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation, _who=self._label())
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-D convolution over ``(N, C_in, L)``; arguments as :class:`ConvTranspose2d`
+    with single ints, ``weight`` ``(C_in, C_out/groups, K)``.
+
+    Example:
+        >>> pn.nn.ConvTranspose1d(8, 4, 4, stride=2, padding=1)(pn.zeros(1, 8, 10)).shape
+        (1, 4, 20)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", dtype=None):
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose1d: padding must be ints, got {padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, dtype, 1, transposed=True, output_padding=output_padding)
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        return conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding,
                                 self.output_padding, self.groups, self.dilation, _who=self._label())

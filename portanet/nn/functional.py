@@ -38,3 +38,16 @@ from ..ops.dropout_extra import (alpha_dropout, dropout1d, dropout3d,  # noqa: F
                                  feature_alpha_dropout)
 from ..ops.layers_extra import bilinear, embedding_bag  # noqa: F401,E402
 from ..ops.norm_extra import instance_norm, local_response_norm, rms_norm  # noqa: F401,E402
+# spatial (padding, resampling, pixel rearrangement, sliding blocks, pooling)
+from ..ops.padding import pad  # noqa: F401,E402
+from ..ops.interpolate import (interpolate, upsample, upsample_bilinear,  # noqa: F401,E402
+                               upsample_nearest)
+from ..ops.pixel import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: F401,E402
+from ..ops.pool_extra import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: F401,E402
+                              adaptive_max_pool2d, avg_pool1d, lp_pool1d, lp_pool2d,
+                              max_unpool1d, max_unpool2d)
+from ..ops.conv import conv_transpose1d  # noqa: F401,E402
+from ..ops.volumetric import avg_pool3d, conv3d, max_pool3d  # noqa: F401,E402
+from ..ops.volumetric_extra import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: F401,E402
+                                    conv_transpose3d)
+from ..ops.grid import affine_grid, grid_sample  # noqa: F401,E402

@@ -85,3 +85,7 @@ __all__ += ["celu", "celu_", "hardshrink", "prelu", "relu_", "rrelu", "rrelu_", 
             "threshold", "threshold_", "cosine_similarity",
             "pairwise_distance", "alpha_dropout", "feature_alpha_dropout", "bilinear",
             "rms_norm"]
+# spatial: torch.pixel_shuffle / pixel_unshuffle / channel_shuffle
+from .pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402
+
+__all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]

@@ -20,7 +20,7 @@ from .im2col import col2im, im2col, pad_channel_first
 from .shape import reshape
 from .util import ntuple
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "conv_padding"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "conv_padding"]
 
 
 def _gmm(xp, a, b):
@@ -230,6 +230,35 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _conv_transpose2d(input, weight, bias, ntuple(stride, 2, "stride"),
                              ntuple(padding, 2, "padding"), ntuple(output_padding, 2, "output_padding"),
                              groups, ntuple(dilation, 2, "dilation"), _who)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1, _who="conv_transpose1d"):
+    """Transposed 1-D convolution of ``(N, C_in, L)`` with ``(C_in, C_out/groups, K)`` (runs as
+    the 2-D one with height 1); ``L_out = (L-1)*stride - 2*padding + dilation*(K-1) +
+    output_padding + 1``.
+
+    Example:
+        >>> F.conv_transpose1d(pn.ones(1, 4, 5), pn.ones(4, 2, 3), stride=2).shape
+        (1, 2, 11)
+    """
+    argcheck.window("conv_transpose1d", 1, 1, stride, padding, dilation)
+    argcheck.int_tuple("conv_transpose1d", "output_padding", output_padding, 1, 0)
+    argcheck.positive_int("conv_transpose1d", "groups", groups)
+    if isinstance(input, Tensor) and input.ndim != 3:
+        raise ValueError(f"{_who} expected a 3-D input (N, C, L), got a {input.ndim}-D input of "
+                         f"shape {input.shape}")
+    if weight.ndim != 3:
+        raise ValueError(f"{_who} expected a 3-D weight (C_in, C_out/groups, K), got shape "
+                         f"{weight.shape}")
+    x = reshape(input, (input.shape[0], input.shape[1], 1, input.shape[2])) \
+        if isinstance(input, Tensor) else input
+    w = reshape(weight, (weight.shape[0], weight.shape[1], 1, weight.shape[2]))
+    y = _conv_transpose2d(x, w, bias, (1,) + ntuple(stride, 1, "stride"),
+                          (0,) + ntuple(padding, 1, "padding"),
+                          (0,) + ntuple(output_padding, 1, "output_padding"), groups,
+                          (1,) + ntuple(dilation, 1, "dilation"), _who)
+    return reshape(y, (y.shape[0], y.shape[1], y.shape[3]))
 
 
 def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation, who):

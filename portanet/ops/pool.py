@@ -20,7 +20,8 @@ from .linalg import matmul
 from .shape import reshape, transpose
 from .util import device_of, ntuple
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "no_ceil_mode"]
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "ceil_pads",
+           "max_indices"]
 
 
 def _windows(xp, x, kernel, stride, dilation, pads, value):
@@ -148,58 +149,102 @@ def _check_window(shape, kernel, padding, dilation, who, nd=2):
                              f"input shape {user}, padding {padding[-nd:]}")
 
 
-def no_ceil_mode(ceil_mode, who) -> None:
-    """Raise for ``ceil_mode=True`` (not supported), naming ``who``."""
-    if ceil_mode:
-        raise ValueError(f"{who}: ceil_mode=True is not supported")
+def ceil_pads(size, kernel, stride, padding, dilation, ceil_mode) -> tuple:
+    """``(before, after)`` padding of one axis; ``ceil_mode`` adds the extra ``after`` pixels
+    that PyTorch's rounding-up output size reads (a last window starting inside the
+    input or its left padding, never one that starts in the right padding)."""
+    if not ceil_mode:
+        return (padding, padding)
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return (padding, padding + max(0, (out - 1) * stride - span))
+
+
+def max_indices(xp, x, kernel, stride, pads, dilation):
+    """Flat ``h * W + w`` input index of each window's first maximum (``return_indices``).
+
+    Not differentiable and not saved for backward: a second pass over the windows that
+    keeps, beside the running maximum, the offset ``k`` of the first window slice that
+    beat it (PyTorch's choice among ties), then maps it to input coordinates.
+    """
+    xpad, sl = _windows(xp, x, kernel, stride, dilation, pads, -float("inf"))
+    dev = device_of(x)
+    best, k = xpad[sl[0]], xp.zeros(xpad[sl[0]].shape, dtype=xp.int64, device=dev)
+    for i, s in enumerate(sl[1:], 1):
+        v = xpad[s]
+        better = v > best
+        best = xp.where(better, v, best)
+        k = xp.where(better, xp.asarray(i, dtype=xp.int64, device=dev), k)
+    oh, ow = best.shape[2], best.shape[3]
+    rows = xp.arange(oh, dtype=xp.int64, device=dev) * stride[0] - pads[0]
+    cols = xp.arange(ow, dtype=xp.int64, device=dev) * stride[1] - pads[2]
+    r = rows[:, None] + (k // kernel[1]) * dilation[0]
+    c = cols[None, :] + (k % kernel[1]) * dilation[1]
+    return r * x.shape[3] + c
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False, _who="max_pool2d"):
     """Max over ``kernel_size`` windows of ``(N, C, H, W)``; stride defaults to the kernel.
 
+    ``ceil_mode=True`` rounds the output size up (PyTorch's rule: a last window must start
+    inside the input or its left padding); ``return_indices=True`` returns ``(values,
+    indices)`` with each maximum's flat ``h * W + w`` index in the input (for ``max_unpool2d``).
+
     Example:
         >>> F.max_pool2d(pn.zeros(1, 1, 4, 4), 2).shape
         (1, 1, 2, 2)
     """
     argcheck.window(_who, 2, kernel_size, stride, padding, dilation)
-    no_ceil_mode(ceil_mode or return_indices, _who)
     _check_ndim(input, 2, _who)
     kernel = ntuple(kernel_size, 2, "kernel_size")
     stride = kernel if stride is None else ntuple(stride, 2, "stride")
     padding, dilation = ntuple(padding, 2, "padding"), ntuple(dilation, 2, "dilation")
     _check_window(input.shape, kernel, padding, dilation, _who)
-    return MaxPool2d.apply(input, kernel=kernel, stride=stride, dilation=dilation,
-                             pads=(padding[0], padding[0], padding[1], padding[1]))
+    pads = sum((ceil_pads(input.shape[2 + a], kernel[a], stride[a], padding[a], dilation[a],
+                          ceil_mode) for a in range(2)), ())
+    y = MaxPool2d.apply(input, kernel=kernel, stride=stride, dilation=dilation, pads=pads)
+    if not return_indices:
+        return y
+    idx = max_indices(input._bk.xp, input.array, kernel, stride, pads, dilation)
+    return y, Tensor.from_array(idx, input._bk)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False, _who="max_pool1d"):
-    """Max over windows of ``(N, C, L)`` (runs as a 2-D pool of height 1).
+    """Max over windows of ``(N, C, L)`` (runs as a 2-D pool of height 1); ``ceil_mode``
+    and ``return_indices`` as :func:`max_pool2d` (indices into ``L``).
 
     Example:
         >>> F.max_pool1d(pn.zeros(1, 1, 10), 3).shape
         (1, 1, 3)
     """
     argcheck.window(_who, 1, kernel_size, stride, padding, dilation)
-    no_ceil_mode(ceil_mode or return_indices, _who)
     _check_ndim(input, 1, _who)
     n, c, length = input.shape
     k = ntuple(kernel_size, 1, "kernel_size")[0]
     s = k if stride is None else ntuple(stride, 1, "stride")[0]
     p, d = ntuple(padding, 1, "padding")[0], ntuple(dilation, 1, "dilation")[0]
     _check_window((n, c, 1, length), (1, k), (0, p), (1, d), _who, nd=1)
-    y = MaxPool2d.apply(reshape(input, (n, c, 1, length)), kernel=(1, k), stride=(1, s),
-                          pads=(0, 0, p, p), dilation=(1, d))
-    return reshape(y, (n, c, y.shape[3]))
+    x4 = reshape(input, (n, c, 1, length))
+    pads = (0, 0) + ceil_pads(length, k, s, p, d, ceil_mode)
+    y = MaxPool2d.apply(x4, kernel=(1, k), stride=(1, s), pads=pads, dilation=(1, d))
+    y = reshape(y, (n, c, y.shape[3]))
+    if not return_indices:
+        return y
+    idx = max_indices(input._bk.xp, x4.array, (1, k), (1, s), pads, (1, d))
+    return y, Tensor.from_array(idx[:, :, 0, :], input._bk)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None, _who="avg_pool2d"):
     """Mean over ``kernel_size`` windows of ``(N, C, H, W)`` (zero padding).
 
-    ``count_include_pad=True`` (PyTorch's default) divides by the full window size;
-    ``False`` by the number of real pixels in each window.
+    ``count_include_pad=True`` (PyTorch's default) divides by the window size clipped to
+    the padded input; ``False`` by the number of real pixels in each window;
+    ``divisor_override`` by that number.  ``ceil_mode=True`` rounds the output size up.
 
     Example:
         >>> F.avg_pool2d(pn.ones(1, 1, 4, 4), 2).shape
@@ -208,23 +253,31 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     argcheck.window(_who, 2, kernel_size, stride, padding)
     if divisor_override is not None:
         argcheck.positive_int(_who, "divisor_override", divisor_override)
-    no_ceil_mode(ceil_mode, _who)
     _check_ndim(input, 2, _who)
     kernel = ntuple(kernel_size, 2, "kernel_size")
     stride = kernel if stride is None else ntuple(stride, 2, "stride")
     padding = ntuple(padding, 2, "padding")
     _check_window(input.shape, kernel, padding, (1, 1), _who)
-    pads = (padding[0], padding[0], padding[1], padding[1])
+    pads = sum((ceil_pads(input.shape[2 + a], kernel[a], stride[a], padding[a], 1, ceil_mode)
+                for a in range(2)), ())
+    extra = (pads[1] - padding[0], pads[3] - padding[1])  # ceil_mode's overhang, never counted
     if divisor_override is not None:
         divisor = float(divisor_override)
-    elif count_include_pad or padding == (0, 0):
+    elif extra == (0, 0) and (count_include_pad or padding == (0, 0)):
         divisor = float(kernel[0] * kernel[1])
     else:
-        # count real pixels per window: the same pool over an all-ones image of one channel
+        # count the pixels each window covers: the same pool over ones, on the input
+        # (count_include_pad=False) or on the input and its zero padding (True; PyTorch
+        # counts the padding but not ceil_mode's overhang)
         bk = input._bk
-        ones = bk.xp.ones((1, 1) + tuple(input.shape[2:]), dtype=input.array.dtype, device=bk.device)
+        h, w = input.shape[2], input.shape[3]
+        if count_include_pad:
+            shape, ones_pads = (h + 2 * padding[0], w + 2 * padding[1]), (0, extra[0], 0, extra[1])
+        else:
+            shape, ones_pads = (h, w), pads
+        ones = bk.xp.ones((1, 1) + shape, dtype=input.array.dtype, device=bk.device)
         counts = AvgPool2d.apply(Tensor.from_array(ones, bk), kernel=kernel, stride=stride,
-                                   pads=pads, divisor=1.0)
+                                   pads=ones_pads, divisor=1.0)
         divisor = counts.array[0, 0, ...]
     return AvgPool2d.apply(input, kernel=kernel, stride=stride, pads=pads, divisor=divisor)
 
