@@ -44,3 +44,27 @@ from .views import bmm, clone, eq, ge, gt, le, lt, meshgrid, ne, swapaxes, swapd
 __all__ += ["amax", "amin", "argmax", "argmin", "argsort", "sort", "topk", "masked_fill",
             "einsum", "atan2", "arctan2", "sin", "cos", "tan", "sinh", "cosh", "bmm", "clone",
             "eq", "ne", "gt", "lt", "ge", "le", "meshgrid", "swapaxes", "swapdims", "t"]
+# mathops (PyTorch breadth): pointwise math, rounding, logical/bitwise, comparisons,
+# reductions, cumulative ops, sampling
+from .pointwise import (deg2rad, erf, erfc, erfinv, exp2, expm1, frac, log1p, log2, log10,  # noqa: E402
+                        nan_to_num, rad2deg, reciprocal, rsqrt, sinc)
+
+__all__ += ["reciprocal", "rsqrt", "log10", "log2", "log1p", "expm1", "exp2", "erf", "erfc",
+            "erfinv", "sinc", "deg2rad", "rad2deg", "frac", "nan_to_num"]
+from .rounding import (ceil, fix, floor, floor_divide, fmod, remainder, round, sgn, sign,  # noqa: E402
+                       true_divide, trunc)
+
+__all__ += ["ceil", "floor", "round", "trunc", "fix", "sign", "sgn", "fmod", "remainder",
+            "floor_divide", "true_divide"]
+from .binary import (addcdiv, addcmul, clamp_max, clamp_min, copysign, float_power, fmax,  # noqa: E402
+                     fmin, heaviside, hypot, lerp, logaddexp, logaddexp2, xlogy)
+
+__all__ += ["logaddexp", "logaddexp2", "hypot", "copysign", "xlogy", "fmax", "fmin", "lerp",
+            "heaviside", "float_power", "addcmul", "addcdiv", "clamp_min", "clamp_max"]
+from .logical import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, equal,  # noqa: E402
+                      isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, logical_and,
+                      logical_not, logical_or, logical_xor)
+
+__all__ += ["isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",
+            "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+            "bitwise_xor", "bitwise_not", "isclose", "allclose", "equal"]

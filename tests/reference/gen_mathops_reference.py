@@ -1,0 +1,170 @@
+"""Write tests/fixtures/mathops/reference.json: PyTorch's values, dtypes and gradients for
+the math surface of the mathops breadth work (pointwise math, rounding, logic, reductions,
+cumulative ops), so tests/test_mathops_reference.py needs no PyTorch.
+
+Each case is an expression over ``T`` (the library: ``torch`` here, ``portanet`` in the
+test) and inputs ``a``, ``b``, ``c``: the same text must run on both, which is the point.
+Gradients are of ``sum(out * w)`` with fixed weights ``w = 1 + 0.5 * cos(arange(n))`` over
+every floating output that requires grad.
+
+    python tests/reference/gen_mathops_reference.py
+"""
+import json
+import math
+import pathlib
+
+import torch
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "mathops" / "reference.json"
+NAN, INF = float("nan"), float("inf")
+
+X = [[0.3, -1.2, 2.5], [-0.7, 1.9, -2.6]]          # no ties, no zeros, no integers
+POS = [[0.3, 1.2, 2.5], [0.7, 1.9, 4.6]]
+UNIT = [[0.3, -0.8, 0.05], [-0.45, 0.99, -0.2]]
+Y = [[1.1, 0.4, -2.0], [2.2, -0.9, 0.6]]
+
+
+def f64(v, grad=True):
+    return [v, "float64", grad]
+
+
+def i64(v):
+    return [v, "int64", False]
+
+
+CASES = [
+    # ---------------------------------------------------------------- pointwise (unary)
+    ("reciprocal", "T.reciprocal(a)", [f64(X)]),
+    ("reciprocal_int", "T.reciprocal(a)", [i64([1, 2, -4])]),
+    ("rsqrt", "a.rsqrt()", [f64(POS)]),
+    ("log10", "T.log10(a)", [f64(POS)]),
+    ("log2", "T.log2(a)", [f64(POS)]),
+    ("log2_int", "T.log2(a)", [i64([1, 2, 8])]),
+    ("log1p", "T.log1p(a)", [f64([1e-10, 0.5, 3.0])]),
+    ("expm1", "a.expm1()", [f64([1e-10, -0.5, 2.0])]),
+    ("exp2", "T.exp2(a)", [f64(X)]),
+    ("erf", "T.erf(a)", [f64([-3.0, -0.5, 0.0, 0.1, 1.2, 2.4, 2.6, 6.0])]),
+    ("erf_f32", "T.erf(a)", [[[-3.0, -0.5, 0.1, 1.2, 2.6], "float32", True]]),
+    ("erfc", "T.erfc(a)", [f64([-3.0, -0.5, 0.0, 1.2, 2.6, 5.0, 10.0])]),
+    ("erfinv", "T.erfinv(a)", [f64([-0.999, -0.5, 0.0, 1e-6, 0.3, 0.9, 0.999999])]),
+    ("erfinv_edges", "T.erfinv(a)", [f64([-1.0, 1.0, 1.5, -2.0], grad=False)]),
+    ("erfinv_f32", "T.erfinv(a)", [[[-0.9, -0.5, 0.3, 0.99], "float32", True]]),
+    ("sinc", "T.sinc(a)", [f64([-1.5, -0.25, 0.0, 0.5, 1.0, 2.3])]),
+    ("deg2rad", "T.deg2rad(a)", [f64([-180.0, 45.0, 90.0])]),
+    ("rad2deg", "a.rad2deg()", [f64([-3.0, 0.5, 1.0])]),
+    ("frac", "T.frac(a)", [f64([-1.5, -0.25, 2.75, 3.0])]),
+    ("nan_to_num", "T.nan_to_num(a)", [f64([NAN, INF, -INF, 1.5])]),
+    ("nan_to_num_args", "a.nan_to_num(nan=2.0, posinf=9.0, neginf=-9.0)", [f64([NAN, INF, -INF, 1.5])]),
+    ("nan_to_num_f32", "T.nan_to_num(a)", [[[NAN, INF, -INF, 1.5], "float32", True]]),
+    # ---------------------------------------------------------------- rounding
+    ("ceil", "T.ceil(a)", [f64(X)]),
+    ("floor", "a.floor()", [f64(X)]),
+    ("trunc", "T.trunc(a)", [f64(X)]),
+    ("fix", "T.fix(a)", [f64(X)]),
+    ("round", "T.round(a)", [f64([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, -2.6])]),
+    ("round_dec", "T.round(a, decimals=2)", [f64([0.125, 1.005, -2.675, 3.14159])]),
+    ("round_dec_neg", "a.round(decimals=-2)", [f64([1234.5, 150.0, -250.0, 49.0])]),
+    ("round_int", "T.round(a)", [i64([1, -2, 3])]),
+    ("sign", "T.sign(a)", [f64([-2.0, 0.0, 3.0])]),
+    ("sign_int", "T.sign(a)", [i64([-2, 0, 3])]),
+    ("sgn", "T.sgn(a)", [f64([-2.0, 0.0, 3.0])]),     # (PyTorch's zero gradient is lazy: + 0)
+    ("fmod", "T.fmod(a, b)", [f64([-3.5, 3.5, -3.5, 3.5, 7.25]), f64([2.0, 2.0, -2.0, -2.0, 0.5])]),
+    ("fmod_scalar", "T.fmod(a, -1.5)", [f64(X)]),
+    ("fmod_int", "T.fmod(a, b)", [i64([-7, 7, -7, 7]), i64([3, 3, -3, -3])]),
+    ("remainder", "T.remainder(a, b)", [f64([-3.5, 3.5, -3.5, 3.5, 7.25]), f64([2.0, 2.0, -2.0, -2.0, 0.5])]),
+    ("remainder_int", "T.remainder(a, b)", [i64([-7, 7, -7, 7]), i64([3, 3, -3, -3])]),
+    ("remainder_scalar_first", "T.remainder(5, a)", [i64([3, -3, 2])]),
+    ("mod_operator", "a % 1.5", [f64(X)]),
+    ("rmod_operator", "7 % a", [i64([3, -3, 2])]),
+    ("floor_divide", "T.floor_divide(a, b)", [i64([-7, 7, -7, 7]), i64([2, 2, -2, -2])]),
+    ("floor_divide_float", "T.floor_divide(a, b)", [f64([-7.5, 7.5], grad=False), f64([2.0, -2.0], grad=False)]),
+    ("floordiv_operator", "a // 2", [i64([-7, 7, 5])]),
+    ("true_divide", "T.true_divide(a, 2)", [i64([1, 2, -3])]),
+    # ---------------------------------------------------------------- binary
+    ("logaddexp", "T.logaddexp(a, b)", [f64(X), f64(Y)]),
+    ("logaddexp_big", "T.logaddexp(a, b)", [f64([1000.0, -1000.0, 5.0]), f64([1000.0, -999.0, -INF])]),
+    ("logaddexp_bcast", "T.logaddexp(a, b)", [f64(X), f64([0.5, -0.5, 1.0])]),
+    ("logaddexp2", "T.logaddexp2(a, b)", [f64(X), f64(Y)]),
+    ("hypot", "T.hypot(a, b)", [f64(X), f64(Y)]),
+    ("copysign", "T.copysign(a, b)", [f64([1.0, -2.0, 0.0, 3.0]), f64([-1.0, 2.0, -1.0, -0.0])]),
+    ("copysign_scalar", "T.copysign(a, -1.0)", [f64(X)]),
+    ("copysign_int", "T.copysign(a, b)", [i64([1, -2, 3]), i64([-1, -1, 1])]),
+    ("xlogy", "T.xlogy(a, b)", [f64([0.0, 2.0, 0.0, 1.5, -1.0]), f64([0.0, 3.0, -1.0, 0.5, 2.0])]),
+    ("xlogy_nan", "T.xlogy(a, b)", [f64([0.0, 0.0], grad=False), f64([NAN, 1.0], grad=False)]),
+    ("xlogy_scalar", "T.xlogy(2.0, a)", [f64(POS)]),
+    ("fmax", "T.fmax(a, b)", [f64([1.0, NAN, 2.0, NAN, 3.0]), f64([2.0, 0.0, NAN, NAN, 3.0])]),
+    ("fmin", "T.fmin(a, b)", [f64([1.0, NAN, 2.0, NAN, 3.0]), f64([2.0, 0.0, NAN, NAN, 3.0])]),
+    ("lerp", "T.lerp(a, b, 0.25)", [f64(X), f64(Y)]),
+    ("lerp_high", "a.lerp(b, 0.75)", [f64(X), f64(Y)]),
+    ("lerp_tensor", "T.lerp(a, b, c)", [f64(X), f64(Y), f64([[0.1, 0.6, 1.0], [0.0, -0.3, 1.4]])]),
+    ("heaviside", "T.heaviside(a, b)", [f64([-1.0, 0.0, 2.0, 0.0], grad=False), f64([0.5, 0.25, 0.5, 0.75], grad=False)]),
+    ("float_power", "T.float_power(a, 0.5)", [i64([1, 2, 9])]),
+    ("float_power_t", "T.float_power(a, b)", [f64(POS), f64(Y)]),
+    ("addcmul", "T.addcmul(a, b, c, value=0.5)", [f64(X), f64(Y), f64([2.0, -1.0, 0.5])]),
+    ("addcdiv", "a.addcdiv(b, c, value=-2)", [f64(X), f64(Y), f64([2.0, -1.0, 0.5])]),
+    ("clamp_min", "T.clamp_min(a, 0.0)", [f64(X)]),
+    ("clamp_max", "a.clamp_max(1.0)", [f64(X)]),
+    # ---------------------------------------------------------------- predicates and logic
+    ("isnan", "T.isnan(a)", [f64([1.0, NAN, INF, -INF], grad=False)]),
+    ("isinf", "T.isinf(a)", [f64([1.0, NAN, INF, -INF], grad=False)]),
+    ("isfinite", "a.isfinite()", [f64([1.0, NAN, INF, -INF], grad=False)]),
+    ("isposinf", "T.isposinf(a)", [f64([1.0, NAN, INF, -INF], grad=False)]),
+    ("isneginf", "T.isneginf(a)", [f64([1.0, NAN, INF, -INF], grad=False)]),
+    ("isreal", "T.isreal(a)", [f64([1.0, NAN], grad=False)]),
+    ("isnan_int", "T.isnan(a)", [i64([1, 2])]),
+    ("logical_and", "T.logical_and(a, b)", [i64([1, 0, 3, 0]), f64([2.0, 3.0, 0.0, 0.0], grad=False)]),
+    ("logical_or", "T.logical_or(a, b)", [i64([1, 0, 3, 0]), i64([2, 3, 0, 0])]),
+    ("logical_xor", "a.logical_xor(b)", [i64([1, 0, 3, 0]), i64([2, 3, 0, 0])]),
+    ("logical_not", "T.logical_not(a)", [f64([0.0, 2.0, -1.0], grad=False)]),
+    ("bitwise_and", "T.bitwise_and(a, b)", [i64([12, 10, -1]), i64([6, 6, 5])]),
+    ("bitwise_or", "a | b", [i64([12, 10, -1]), i64([6, 6, 5])]),
+    ("bitwise_xor", "a ^ 6", [i64([12, 10, -1])]),
+    ("bitwise_not", "~a", [i64([12, 0, -1])]),
+    ("bool_and_operator", "(a > 0) & (a < 2)", [f64(X, grad=False)]),
+    ("bool_invert", "~(a > 0)", [f64(X, grad=False)]),
+    ("isclose", "T.isclose(a, b)", [f64([1.0, 2.0, INF, NAN, 1e-9, -INF], grad=False),
+                                   f64([1.0 + 1e-6, 2.1, INF, NAN, 0.0, INF], grad=False)]),
+    ("isclose_tol", "T.isclose(a, b, rtol=0.1, atol=0.0, equal_nan=True)",
+     [f64([1.0, 2.0, NAN, 1e-9], grad=False), f64([1.05, 2.5, NAN, 0.0], grad=False)]),
+    ("allclose_true", "T.allclose(a, b)", [f64([1.0, 2.0], grad=False), f64([1.0, 2.0 + 1e-9], grad=False)]),
+    ("allclose_false", "T.allclose(a, b)", [f64([1.0, 2.0], grad=False), f64([1.0, 2.1], grad=False)]),
+    ("equal_true", "T.equal(a, b)", [i64([1, 2]), i64([1, 2])]),
+    ("equal_false", "a.equal(b)", [i64([1, 2]), i64([1, 3])]),
+    ("equal_shape", "T.equal(a, b)", [i64([1, 2]), i64([[1, 2]])]),
+]
+
+
+def _weights(n):
+    return 1 + 0.5 * torch.cos(torch.arange(n, dtype=torch.float64))
+
+
+def _record(t):
+    if isinstance(t, torch.Tensor):
+        return {"values": t.tolist(), "dtype": str(t.dtype).replace("torch.", ""),
+                "shape": list(t.shape)}
+    return {"python": t}
+
+
+def run(name, expr, specs):
+    inputs = [torch.tensor(v, dtype=getattr(torch, dt), requires_grad=g) for v, dt, g in specs]
+    env = {"T": torch, "math": math, **dict(zip("abc", inputs))}
+    out = eval(expr, env)
+    outs = list(out) if isinstance(out, tuple) else [out]
+    case = {"name": name, "expr": expr, "inputs": specs, "outputs": [_record(o) for o in outs]}
+    diff = [o for o in outs if isinstance(o, torch.Tensor) and o.requires_grad]
+    if diff:
+        loss = sum((o * _weights(o.numel()).reshape(o.shape).to(o.dtype)).sum() for o in diff)
+        loss.backward()
+        case["grads"] = [(x.grad + 0).tolist() if x.grad is not None else None for x in inputs]
+    return case
+
+
+def main():
+    cases = [run(*c) for c in CASES]
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=None) + "\n")
+    print(f"wrote {len(cases)} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

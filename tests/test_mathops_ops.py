@@ -1,0 +1,134 @@
+"""The mathops primitives on every backend: a float64 gradcheck (backprop against finite
+differences) for each differentiable one, the in-place forms and operators, and every
+error the new functions raise (type and wording).  Values and gradients against PyTorch
+are in test_mathops_reference.py."""
+import numpy as np
+import pytest
+
+import portanet as pn
+
+
+def t64(a, grad=True):
+    return pn.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+X = [[0.3, -1.2, 2.5], [-0.7, 1.9, -2.6]]
+POS = [0.3, 1.2, 2.5]
+Y = [[1.1, 0.4, -2.0], [2.2, -0.9, 0.6]]
+
+GRADCHECK = [
+    ("reciprocal", pn.reciprocal, [X]),
+    ("rsqrt", pn.rsqrt, [POS]),
+    ("log10", pn.log10, [POS]),
+    ("log2", pn.log2, [POS]),
+    ("log1p", pn.log1p, [POS]),
+    ("expm1", pn.expm1, [X]),
+    ("exp2", pn.exp2, [X]),
+    ("erf", pn.erf, [[-2.7, -0.4, 0.9, 2.6]]),
+    ("erfc", pn.erfc, [[-2.7, -0.4, 0.9, 2.6]]),
+    ("erfinv", pn.erfinv, [[-0.9, -0.2, 0.4, 0.95]]),
+    ("sinc", pn.sinc, [[-1.3, 0.2, 0.7]]),
+    ("frac", pn.frac, [[-1.3, 0.2, 2.7]]),
+    ("nan_to_num", pn.nan_to_num, [[-1.3, 0.2, 2.7]]),
+    ("fmod", pn.fmod, [[-3.5, 3.3, 7.25], [2.0, -2.0, 0.7]]),
+    ("remainder", pn.remainder, [[-3.5, 3.3, 7.25], [2.0, -2.0, 0.7]]),
+    ("logaddexp", pn.logaddexp, [X, Y]),
+    ("logaddexp2", pn.logaddexp2, [X, [0.5, -0.5, 1.0]]),
+    ("hypot", pn.hypot, [X, Y]),
+    ("copysign", pn.copysign, [X, Y]),
+    ("xlogy", pn.xlogy, [X, [[1.1, 0.4, 2.0], [2.2, 0.9, 0.6]]]),
+    ("fmax", pn.fmax, [X, Y]),
+    ("fmin", pn.fmin, [X, Y]),
+    ("lerp", pn.lerp, [X, Y, [[0.1, 0.6, 1.0], [0.2, -0.3, 1.4]]]),
+    ("addcmul", lambda a, b, c: pn.addcmul(a, b, c, value=0.5), [X, Y, [2.0, -1.0, 0.5]]),
+    ("addcdiv", lambda a, b, c: pn.addcdiv(a, b, c, value=-2), [X, Y, [2.0, -1.0, 0.5]]),
+    ("float_power", pn.float_power, [POS, [0.5, -1.5, 2.0]]),
+]
+
+
+@pytest.mark.parametrize("name,fn,args", GRADCHECK, ids=[c[0] for c in GRADCHECK])
+def test_gradcheck(backend, name, fn, args):
+    assert pn.testing.gradcheck(fn, [t64(a) for a in args])
+
+
+def test_rounding_has_zero_gradient(backend):
+    x = t64([-1.5, 0.3, 2.5])
+    (pn.ceil(x) + pn.floor(x) + pn.round(x) + pn.trunc(x) + pn.sign(x) + x.round(decimals=1)).sum().backward()
+    np.testing.assert_array_equal(pn.to_numpy(x.grad), [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("fn", [lambda a, b: pn.floor_divide(a, b), lambda a, b: pn.heaviside(a, b)],
+                         ids=["floor_divide", "heaviside"])
+def test_no_derivative_raises_at_backward_as_pytorch(backend, fn):
+    y = fn(t64([1.5, -2.5]), t64([2.0, 2.0], grad=False))
+    assert y.requires_grad
+    with pytest.raises(RuntimeError, match="derivative for aten::.* is not implemented"):
+        y.sum().backward()
+
+
+def test_inplace_forms_and_operators(backend):
+    x = pn.tensor([-1.5, 0.25, 2.5])
+    assert x.floor_() is x
+    pn.testing.assert_close(x, [-2.0, 0.0, 2.0])
+    x.reciprocal_()
+    pn.testing.assert_close(x, [-0.5, float("inf"), 0.5])
+    x.nan_to_num_(posinf=7.0).clamp_min_(0.0)
+    pn.testing.assert_close(x, [0.0, 7.0, 0.5])
+    x.lerp_(pn.tensor([1.0, 1.0, 1.0]), 0.5)
+    pn.testing.assert_close(x, [0.5, 4.0, 0.75])
+    x.addcmul_(x, x, value=2.0)
+    pn.testing.assert_close(x, [1.0, 36.0, 1.875])
+    i = pn.tensor([7, -7, 5])
+    i %= 3
+    pn.testing.assert_close(i, [1, 2, 2])
+    i //= 2
+    pn.testing.assert_close(i, [0, 1, 1])
+    m = pn.tensor([True, False])
+    m &= pn.tensor([True, True])
+    m |= pn.tensor([False, True])
+    pn.testing.assert_close(m, [True, True])
+    assert round(pn.tensor([1.5, 2.5])).tolist() == [2.0, 2.0]
+
+
+def test_inplace_on_a_leaf_that_requires_grad_refuses(backend):
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        t64([1.0, 2.0]).log2_()
+
+
+def test_erfinv_inverts_erf(backend):
+    y = pn.tensor(np.linspace(-0.999, 0.999, 41), dtype=pn.float64)
+    pn.testing.assert_close(pn.erf(pn.erfinv(y)), y, rtol=1e-12, atol=1e-14)
+
+
+ERRORS = [
+    (lambda: pn.reciprocal([1.0]), TypeError, r"reciprocal\(\): argument 'input' must be Tensor, not list"),
+    (lambda: pn.round(pn.tensor([1, 2]), decimals=1), NotImplementedError, r"round\(\): decimals != 0 not implemented for 'int64'"),
+    (lambda: pn.round(pn.tensor([1.0]), decimals=1.5), TypeError, r"round\(\): argument 'decimals' must be int, not float"),
+    (lambda: pn.fmod(pn.tensor([1.0]), "a"), TypeError, r"fmod\(\): argument 'other' must be Tensor or a number, not str"),
+    (lambda: pn.fmod(pn.ones(2), pn.ones(3)), RuntimeError, r"fmod\(\): the size of tensor a \[2\] must match the size of tensor b \[3\]"),
+    (lambda: pn.remainder("a", pn.ones(2)), TypeError, r"remainder\(\): argument 'input' must be Tensor or a number, not str"),
+    (lambda: pn.lerp(pn.ones(2), pn.tensor([1, 2]), 0.5), RuntimeError, r"lerp\(\): expected a floating point tensor for 'end', got int64"),
+    (lambda: pn.lerp(pn.ones(2), pn.ones(2, dtype=pn.float64), 0.5), RuntimeError, r"lerp\(\): expected dtype float32 for `end` but got dtype float64"),
+    (lambda: pn.lerp(pn.ones(2), pn.ones(2), "x"), TypeError, r"lerp\(\): argument 'weight' must be Tensor or float, not str"),
+    (lambda: pn.heaviside(pn.ones(2), pn.tensor([1, 2])), RuntimeError, "heaviside is not yet implemented for tensors with different dtypes"),
+    (lambda: pn.bitwise_and(pn.ones(2), pn.ones(2)), NotImplementedError, r"bitwise_and\(\): not implemented for 'float32'"),
+    (lambda: ~pn.ones(2), NotImplementedError, r"bitwise_not\(\): not implemented for 'float32'"),
+    (lambda: pn.isclose(pn.ones(2), pn.ones(2, dtype=pn.float64)), RuntimeError, r"isclose\(\): float32 did not match float64"),
+    (lambda: pn.isclose(pn.ones(2), pn.ones(2), rtol=-1), RuntimeError, r"isclose\(\): rtol must be greater than or equal to zero, but got -1"),
+    (lambda: pn.allclose(pn.ones(2), pn.ones(2), atol="a"), TypeError, "isclose: atol must be a real number, got str 'a'"),
+    (lambda: pn.nan_to_num(pn.ones(2), nan="a"), TypeError, "nan_to_num: nan must be a real number, got str 'a'"),
+    (lambda: pn.addcdiv(pn.ones(2), pn.tensor([1, 2]), pn.tensor([1, 2])), RuntimeError, "Integer division with addcdiv is no longer supported"),
+    (lambda: pn.addcmul(pn.ones(2), pn.ones(2), pn.ones(2), value="a"), TypeError, r"addcmul\(\): argument 'value' must be a number, not str"),
+    (lambda: pn.addcmul(pn.ones(2), [1.0], pn.ones(2)), TypeError, r"addcmul\(\): argument 'tensor1' must be Tensor, not list"),
+    (lambda: pn.logical_and(pn.ones(2), 1), TypeError, r"logical_and\(\): argument 'other' must be Tensor, not int"),
+    (lambda: pn.fmax(pn.ones(2), 1.0), TypeError, r"fmax\(\): argument 'other' must be Tensor, not float"),
+    (lambda: pn.ones(2).float_power_(2), RuntimeError, "the base given to float_power_ has dtype float32 but the operation's result requires dtype float64"),
+    (lambda: pn.isnan([1.0]), TypeError, r"isnan\(\): argument 'input' must be Tensor, not list"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ERRORS)))
+def test_errors(backend, i):
+    fn, exc, msg = ERRORS[i]
+    with pytest.raises(exc, match=msg):
+        fn()
