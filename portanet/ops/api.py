@@ -68,3 +68,12 @@ from .logical import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xo
 __all__ += ["isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",
             "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
             "bitwise_xor", "bitwise_not", "isclose", "allclose", "equal"]
+from .reduce_extra import (aminmax, count_nonzero, dist, logsumexp, nanmean, nansum, norm,  # noqa: E402
+                           prod, std_mean, trace, var_mean)
+from .reduce_extra import all, any  # noqa: E402,A004
+from .order_stats import median, mode  # noqa: E402
+from .cumulative import cumprod, cumsum, diff  # noqa: E402
+
+__all__ += ["all", "any", "prod", "logsumexp", "norm", "dist", "count_nonzero", "nansum",
+            "nanmean", "var_mean", "std_mean", "trace", "aminmax", "median", "mode", "cumsum",
+            "cumprod", "diff"]
