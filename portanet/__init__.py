@@ -26,3 +26,5 @@ from .io import CheckpointError, load, load_checkpoint, save, save_checkpoint  #
 from . import data, distributed, train, utils  # noqa: E402,F401
 from .creation import *  # noqa: E402,F401,F403
 from .random import Generator  # noqa: E402,F401
+# mathops: the global stream's seed and state under PyTorch's top-level names
+from .random import get_rng_state, initial_seed, seed, set_rng_state  # noqa: E402,F401

@@ -77,3 +77,6 @@ from .cumulative import cumprod, cumsum, diff  # noqa: E402
 __all__ += ["all", "any", "prod", "logsumexp", "norm", "dist", "count_nonzero", "nansum",
             "nanmean", "var_mean", "std_mean", "trace", "aminmax", "median", "mode", "cumsum",
             "cumprod", "diff"]
+from .sampling import bernoulli, multinomial, randint_like  # noqa: E402
+
+__all__ += ["bernoulli", "multinomial", "randint_like"]
