@@ -58,6 +58,21 @@ GRADCHECK = [
     ("mode", lambda a: pn.mode(a, 0).values, [X]),     # (distinct values: a repeat is no smooth point)
     ("diff", lambda a: pn.diff(a, n=2, dim=1), [[[1.0, 0.0, 3.0, 2.0], [2.0, -2.0, 0.5, 0.0]]]),
     ("trace", pn.trace, [X]),
+    ("asin", pn.asin, [[-0.8, 0.05, 0.45]]),
+    ("acos", pn.acos, [[-0.8, 0.05, 0.45]]),
+    ("atan", pn.atan, [X]),
+    ("asinh", pn.asinh, [X]),
+    ("acosh", pn.acosh, [[1.5, 2.0, 10.0]]),
+    ("atanh", pn.atanh, [[-0.8, 0.05, 0.45]]),
+    ("logit", lambda a: pn.logit(a, eps=0.2), [[0.1, 0.5, 0.75, 0.95]]),
+    ("add_alpha", lambda a, b: pn.add(a, b, alpha=-1.5), [X, Y]),
+    ("rsub", lambda a, b: pn.rsub(a, b, alpha=2), [X, Y]),
+    ("cummax", lambda a: pn.cummax(a, 1).values, [X]),
+    ("cummin", lambda a: pn.cummin(a, 0).values, [X]),
+    ("logcumsumexp", lambda a: pn.logcumsumexp(a, 1), [X]),
+    ("kthvalue", lambda a: pn.kthvalue(a, 2, dim=1).values, [X]),
+    ("nanmedian", lambda a: pn.nanmedian(a, 0).values, [X]),
+    ("quantile", lambda a: pn.quantile(a, pn.tensor([0.3, 0.8], dtype=pn.float64), dim=1), [X]),
 ]
 
 
@@ -122,6 +137,25 @@ def test_cumulative_and_reduction_values(backend):
     assert pn.any(pn.tensor([0, 1], dtype=pn.uint8)).dtype == pn.uint8   # as PyTorch
 
 
+def test_quantile_q_tensor_checked_on_device(backend):
+    with pn.checks.strict():
+        with pytest.raises(RuntimeError, match=r"quantile\(\) q values must be in the range \[0, 1\]"):
+            pn.quantile(pn.ones(3), pn.tensor([0.5, 1.5]))
+
+
+def test_aliases_and_inplace_trig(backend):
+    x = pn.tensor([0.5, -1.0])
+    assert pn.positive(x) is x
+    y = x.clone()
+    y.sin_().cos_()
+    pn.testing.assert_close(y, np.cos(np.sin([0.5, -1.0])).astype(np.float32))
+    z = pn.tensor([1.0, 3.0])
+    z.gt_(2.0)
+    pn.testing.assert_close(z, [0.0, 1.0])
+    z.square_().absolute_().negative_()
+    pn.testing.assert_close(z, [-0.0, -1.0])
+
+
 def test_erfinv_inverts_erf(backend):
     y = pn.tensor(np.linspace(-0.999, 0.999, 41), dtype=pn.float64)
     pn.testing.assert_close(pn.erf(pn.erfinv(y)), y, rtol=1e-12, atol=1e-14)
@@ -172,6 +206,20 @@ ERRORS = [
     (lambda: pn.diff(pn.ones(3), n=-1), RuntimeError, "order must be non-negative but got -1"),
     (lambda: pn.diff(pn.ones(3), prepend=pn.ones(1, 1)), RuntimeError, "diff expects prepend or append to be the same dimension as input, got 2 and 1"),
     (lambda: pn.dist(pn.ones(2), [1.0, 2.0]), TypeError, r"dist\(\): argument 'other' must be Tensor, not list"),
+    (lambda: pn.logit(pn.ones(2), eps=0.7), ValueError, r"logit: eps must be in \[0, 0.5\], got 0.7"),
+    (lambda: pn.add(pn.ones(2), pn.ones(2), alpha="a"), TypeError, r"add\(\): argument 'alpha' must be Number, not str"),
+    (lambda: pn.sub(pn.tensor([1]), pn.tensor([1]), alpha=0.5), RuntimeError, r"sub\(\): for integral input tensors, argument alpha must not be a floating point number"),
+    (lambda: pn.div(pn.ones(2), 2, rounding_mode="round"), ValueError, "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'"),
+    (lambda: pn.positive(pn.tensor([True])), TypeError, "The `\\+` operator, on a bool tensor is not supported"),
+    (lambda: pn.cummax(pn.ones(2), 1), IndexError, "cummax: Dimension out of range"),
+    (lambda: pn.logcumsumexp(pn.ones(2), dim="a"), TypeError, "logcumsumexp: dim must be an int, got 'a'"),
+    (lambda: pn.kthvalue(pn.ones(3), 4), IndexError, r"kthvalue\(\): selected number k out of range for dimension 0 \(k=4, size 3\)"),
+    (lambda: pn.kthvalue(pn.ones(3), 1.0), TypeError, r"kthvalue\(\): argument 'k' must be int, not float"),
+    (lambda: pn.nanmedian(pn.ones(0)), IndexError, r"nanmedian\(\) input tensor cannot be empty"),
+    (lambda: pn.quantile(pn.ones(3), 1.5), RuntimeError, r"quantile\(\) q must be in the range \[0, 1\] but got 1.5"),
+    (lambda: pn.quantile(pn.tensor([1, 2]), 0.5), RuntimeError, r"quantile\(\) input tensor must be either float or double dtype, got int64"),
+    (lambda: pn.nanquantile(pn.ones(3), 0.5, interpolation="cubic"), ValueError, "nanquantile: interpolation must be one of 'linear', 'lower', 'higher', 'midpoint', 'nearest', got 'cubic'"),
+    (lambda: pn.quantile(pn.ones(3), pn.ones(2, 2)), RuntimeError, r"quantile\(\) q must be a scalar or 1D tensor, got 2 dims"),
 ]
 
 

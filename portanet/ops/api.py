@@ -80,3 +80,19 @@ __all__ += ["all", "any", "prod", "logsumexp", "norm", "dist", "count_nonzero", 
 from .sampling import bernoulli, multinomial, randint_like  # noqa: E402
 
 __all__ += ["bernoulli", "multinomial", "randint_like"]
+from .pointwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh,  # noqa: E402
+                        asin, asinh, atan, atanh, logit, signbit)
+# add/sub with alpha and div with rounding_mode replace the two-argument forms above
+from .aliases import (absolute, add, div, divide, greater, greater_equal, less,  # noqa: E402,F811
+                      less_equal, multiply, negative, not_equal, positive, rsub, sub, subtract)
+
+__all__ += ["asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
+            "arcsinh", "arccosh", "arctanh", "logit", "signbit", "rsub", "absolute", "negative",
+            "positive", "multiply", "subtract", "divide", "greater", "greater_equal", "less",
+            "less_equal", "not_equal"]
+from .cumulative import cummax, cummin, logcumsumexp  # noqa: E402
+
+__all__ += ["cummax", "cummin", "logcumsumexp"]
+from .order_stats import kthvalue, nanmedian, nanquantile, quantile  # noqa: E402
+
+__all__ += ["nanmedian", "kthvalue", "quantile", "nanquantile"]

@@ -11,17 +11,18 @@ Example:
 """
 from __future__ import annotations
 
+from .. import argcheck, checks
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from . import promote as P
-from .pointwise import tensor_arg
+from .pointwise import dname, tensor_arg
 from .sorting import _argsort, _dim, _return_type, return_types
 from .util import device_of, register_methods
 
-__all__ = ["median", "mode"]
+__all__ = ["median", "mode", "nanmedian", "kthvalue", "quantile", "nanquantile"]
 
-return_types.median = _return_type("median")
-return_types.mode = _return_type("mode")
+for _name in ("median", "mode", "nanmedian", "kthvalue"):
+    setattr(return_types, _name, _return_type(_name))
 
 
 class Pick(Function):
@@ -50,6 +51,26 @@ def _picked(name, input, idx, axis, keepdim):
     values = Pick.apply(input, idx=idx, axis=axis, keepdim=keepdim)
     i = idx if keepdim else xp.squeeze(idx, axis=axis)
     return getattr(return_types, name)(values, Tensor.from_array(xp.astype(i, xp.int64), input._bk))
+
+
+class TakeAlong(Function):
+    """``take_along_axis(a, idx, axis)`` for any number of picks along ``axis``; the
+    backward adds each pick's gradient to its source through a one-hot along the axis
+    (memory: picks times the axis size per slice)."""
+
+    saves_inputs = False
+
+    def forward(self, xp, a, idx, axis):
+        self.idx, self.axis, self.n = idx, axis, a.shape[axis]
+        return xp.take_along_axis(a, idx, axis=axis)
+
+    def backward(self, xp, g):
+        axis, n = self.axis, self.n
+        gi = xp.moveaxis(g, axis, -1)[..., :, None]
+        ii = xp.moveaxis(self.idx, axis, -1)[..., :, None]
+        hit = ii == xp.reshape(xp.arange(n, device=device_of(g)), (1, n))
+        out = xp.sum(xp.where(hit, gi, xp.zeros_like(gi)), axis=-2)
+        return (xp.moveaxis(out, -1, axis),)
 
 
 def _median_index(xp, a, axis):
@@ -121,4 +142,142 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):  # noqa: A002
     return _picked("mode", input, idx, axis, bool(keepdim))
 
 
-register_methods(median, mode)
+def _nan_last_sorted(xp, a, axis):
+    """The stable ascending order along ``axis`` (NaN last) and the count of non-NaN values
+    (kept as a size-1 axis)."""
+    perm = _argsort(xp, a, axis, False)
+    n = a.shape[axis]
+    if P.kind(a.dtype) >= 2:
+        valid = n - xp.sum(xp.astype(xp.isnan(a), perm.dtype), axis=axis, keepdims=True)
+    else:
+        valid = xp.full(a.shape[:axis] + (1,) + a.shape[axis + 1:], n, dtype=perm.dtype,
+                        device=device_of(a))
+    return perm, valid
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002
+    """``median`` ignoring NaN (NaN only where a slice is all NaN): without ``dim`` a 0-d
+    tensor, with ``dim`` the named tuple ``(values, indices)``.
+
+    Example:
+        >>> pn.nanmedian(pn.tensor([1.0, float("nan"), 3.0, 2.0]))      # tensor(2.)
+    """
+    tensor_arg("nanmedian", input)
+    if input.numel() == 0 and dim is None:
+        raise IndexError("nanmedian() input tensor cannot be empty")
+    xp = input._bk.xp
+    if dim is None:
+        t, axis, keepdim = input.reshape(-1), 0, False
+    elif input.ndim == 0:
+        _dim(dim, 0, "nanmedian")
+        t, axis = input.reshape(1), 0
+    else:
+        t, axis = input, _dim(dim, input.ndim, "nanmedian")
+    perm, valid = _nan_last_sorted(xp, t.array, axis)
+    pos = xp.where(valid > 0, (valid - 1) // 2, xp.zeros_like(valid))
+    out = _picked("nanmedian", t, xp.take_along_axis(perm, pos, axis=axis), axis, bool(keepdim))
+    if dim is None or input.ndim == 0:
+        return out.values if dim is None else out
+    return out
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):  # noqa: A002
+    """The ``k``-th smallest value (1-based) along ``dim`` and its index, as the named tuple
+    ``(values, indices)``.
+
+    Example:
+        >>> pn.kthvalue(pn.tensor([3.0, 1.0, 2.0]), 2)                   # values 2., indices 2
+    """
+    tensor_arg("kthvalue", input)
+    xp = input._bk.xp
+    t = input.reshape(1) if input.ndim == 0 else input
+    axis = _dim(dim, input.ndim, "kthvalue")
+    n = t.shape[axis]
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue(): selected number k out of range for dimension {axis} "
+                         f"(k={k}, size {n})")
+    perm = _argsort(xp, t.array, axis, False)
+    idx = perm[(slice(None),) * axis + (slice(k - 1, k), Ellipsis)]
+    return _picked("kthvalue", t, idx, axis, bool(keepdim) and input.ndim > 0)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(who, input, q, dim, keepdim, interpolation, ignore_nan):
+    from .arith import add, mul
+    tensor_arg(who, input)
+    if P.kind(input.array.dtype) < 2:
+        raise RuntimeError(f"{who}() input tensor must be either float or double dtype, got "
+                           f"{dname(input)}")
+    argcheck.one_of(who, "interpolation", interpolation, _INTERPOLATIONS)
+    bk, xp = input._bk, input._bk.xp
+    scalar_q = not isinstance(q, Tensor)
+    if scalar_q:
+        qv = argcheck.real(who, "q", q)
+        if not 0 <= qv <= 1:
+            raise RuntimeError(f"{who}() q must be in the range [0, 1] but got {q}")
+        qa = xp.asarray([qv], dtype=xp.float64, device=bk.device)
+    else:
+        if q.ndim > 1:
+            raise RuntimeError(f"{who}() q must be a scalar or 1D tensor, got {q.ndim} dims")
+        qa = xp.reshape(xp.astype(q.array, xp.float64), (-1,))
+        checks.check(bk, xp.all(xp.logical_and(qa >= 0, qa <= 1)), RuntimeError,
+                     f"{who}() q values must be in the range [0, 1]")
+    t = input.reshape(-1) if dim is None else input
+    axis = 0 if dim is None else _dim(dim, max(input.ndim, 1), who)
+    if t.ndim == 0:
+        t = t.reshape(1)
+    order = [i for i in range(t.ndim) if i != axis] + [axis]
+    t = t.permute(*order)                                       # (..., n)
+    perm, valid = _nan_last_sorted(xp, t.array, t.ndim - 1)
+    n = t.shape[-1]
+    sorted_t = TakeAlong.apply(t, idx=perm, axis=t.ndim - 1)
+    last = xp.astype(xp.maximum(valid - 1, xp.zeros_like(valid)), xp.float64)   # (..., 1)
+    pos = qa * last                                             # (..., k)
+    if not ignore_nan:   # a slice with NaN: its last sorted element (a NaN), as PyTorch
+        pos = xp.where(valid < n, xp.full_like(pos, n - 1), pos)
+    lo = xp.floor(pos)
+    hi = xp.ceil(pos)
+    if interpolation == "nearest":                              # round half to even, as PyTorch
+        lo = hi = xp.round(pos)
+    elif interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    frac = pos - lo if interpolation == "linear" else xp.full_like(pos, 0.5 if interpolation == "midpoint" else 0.0)
+    vlo = TakeAlong.apply(sorted_t, idx=xp.astype(lo, xp.int64), axis=t.ndim - 1)
+    vhi = TakeAlong.apply(sorted_t, idx=xp.astype(hi, xp.int64), axis=t.ndim - 1)
+    w = Tensor.from_array(xp.astype(frac, input.array.dtype), bk)
+    out = add(vlo, mul(w, vhi - vlo))     # NaN where the picks are NaN (all-NaN slices)
+    out = out.permute(out.ndim - 1, *range(out.ndim - 1))      # (k, ...)
+    if keepdim:
+        shape = (1,) * input.ndim if dim is None else \
+            tuple(1 if i == axis else s for i, s in enumerate(input.shape))
+        out = out.reshape((out.shape[0],) + shape)
+    return out[0] if scalar_q else out
+
+
+def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):  # noqa: A002
+    """The ``q``-quantiles (``q`` a number or a 1-D tensor in [0, 1]) over ``dim`` (all
+    elements by default); with a tensor ``q`` its dimension comes first.  A slice holding NaN
+    gives NaN.  Gradients flow to the (one or two) elements each quantile is made of.
+
+    Example:
+        >>> pn.quantile(pn.tensor([1.0, 2.0, 3.0, 4.0]), 0.25)          # tensor(1.7500)
+    """
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):  # noqa: A002
+    """``quantile`` ignoring NaN (NaN only where a slice is all NaN).
+
+    Example:
+        >>> pn.nanquantile(pn.tensor([1.0, float("nan"), 3.0]), 0.5)    # tensor(2.)
+    """
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+register_methods(median, mode, nanmedian, kthvalue, quantile, nanquantile)

@@ -20,10 +20,12 @@ from ..autograd.tensor import Tensor
 from ..backend import dtype_name
 from . import promote as P
 from . import special
-from .util import Number, const, lift, py_scalar, register_methods
+from .util import Number, clip_bounds, const, lift, py_scalar, register_methods
 
 __all__ = ["reciprocal", "rsqrt", "log10", "log2", "log1p", "expm1", "exp2", "erf", "erfc",
-           "erfinv", "sinc", "deg2rad", "rad2deg", "frac", "nan_to_num"]
+           "erfinv", "sinc", "deg2rad", "rad2deg", "frac", "nan_to_num", "asin", "acos", "atan",
+           "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh",
+           "arctanh", "logit", "signbit"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -155,6 +157,12 @@ Erf = unary("Erf", special.erf, lambda xp, a, y: _TWO_OVER_SQRT_PI * xp.exp(-a *
 Erfc = unary("Erfc", special.erfc, lambda xp, a, y: -_TWO_OVER_SQRT_PI * xp.exp(-a * a))
 Erfinv = unary("Erfinv", _erfinv, lambda xp, a, y: (math.sqrt(math.pi) / 2) * xp.exp(y * y))
 Sinc = unary("Sinc", _sinc, _dsinc)
+Asin = unary("Asin", lambda xp, a: xp.asin(a), lambda xp, a, y: 1 / xp.sqrt(1 - a * a))
+Acos = unary("Acos", lambda xp, a: xp.acos(a), lambda xp, a, y: -1 / xp.sqrt(1 - a * a))
+Atan = unary("Atan", lambda xp, a: xp.atan(a), lambda xp, a, y: 1 / (1 + a * a))
+Asinh = unary("Asinh", lambda xp, a: xp.asinh(a), lambda xp, a, y: 1 / xp.sqrt(a * a + 1))
+Acosh = unary("Acosh", lambda xp, a: xp.acosh(a), lambda xp, a, y: 1 / xp.sqrt((a - 1) * (a + 1)))
+Atanh = unary("Atanh", lambda xp, a: xp.atanh(a), lambda xp, a, y: 1 / (1 - a * a))
 Frac = unary("Frac", lambda xp, a: a - xp.trunc(a), lambda xp, a, y: xp.ones_like(a))
 
 
@@ -172,6 +180,24 @@ class NanToNum(Function):
 
     def backward(self, xp, g):
         return (xp.where(xp.isfinite(self.a), g, xp.zeros_like(g)),)
+
+
+class Logit(Function):
+    """``log(z / (1 - z))`` of ``z = clamp(a, eps, 1 - eps)``; with ``eps`` the gradient is
+    0 outside ``[eps, 1 - eps]`` (PyTorch's)."""
+
+    def forward(self, xp, a, eps):
+        self.a, self.eps = a, eps
+        z = a if eps is None else clip_bounds(xp, a, eps, 1 - eps)
+        return xp.log(z / (1 - z))
+
+    def backward(self, xp, g):
+        a, eps = self.a, self.eps
+        d = g / (a * (1 - a))
+        if eps is None:
+            return (d,)
+        inside = xp.logical_and(a >= eps, a <= 1 - eps)
+        return (xp.where(inside, d, xp.zeros_like(d)),)
 
 
 # ------------------------------------------------------------------ functions
@@ -235,6 +261,41 @@ frac = _make(Frac, "frac", """Fractional part ``input - trunc(input)`` (sign of 
     """)
 
 
+asin = _make(Asin, "asin", """Inverse sine (NaN outside [-1, 1]). Example: ``pn.asin(pn.tensor([1.0]))``.""")
+acos = _make(Acos, "acos", """Inverse cosine. Example: ``pn.acos(pn.tensor([0.0]))`` is pi/2.""")
+atan = _make(Atan, "atan", """Inverse tangent. Example: ``pn.atan(pn.tensor([1.0]))`` is pi/4.""")
+asinh = _make(Asinh, "asinh", """Inverse hyperbolic sine. Example: ``pn.asinh(pn.tensor([0.5]))``.""")
+acosh = _make(Acosh, "acosh", """Inverse hyperbolic cosine (input >= 1). Example: ``pn.acosh(pn.tensor([2.0]))``.""")
+atanh = _make(Atanh, "atanh", """Inverse hyperbolic tangent (|input| < 1). Example: ``pn.atanh(pn.tensor([0.5]))``.""")
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+
+def logit(input: Tensor, eps=None) -> Tensor:  # noqa: A002
+    """``log(p / (1 - p))``, the inverse of sigmoid; ``eps`` clamps ``p`` into
+    ``[eps, 1 - eps]`` first (then the gradient is 0 outside it).
+
+    Example:
+        >>> pn.logit(pn.tensor([0.5, 0.75]))                         # tensor([0.0000, 1.0986])
+    """
+    a = floating(tensor_arg("logit", input))
+    if eps is not None:
+        eps = argcheck.real("logit", "eps", eps, lo=0, hi=0.5)
+    return Logit.apply(a, eps=eps)
+
+
+def signbit(input: Tensor) -> Tensor:  # noqa: A002
+    """True where the sign bit is set (negative numbers and -0.0); a bool tensor.
+
+    Example:
+        >>> pn.signbit(pn.tensor([-1.0, -0.0, 2.0]))                 # tensor([ True,  True, False])
+    """
+    tensor_arg("signbit", input)
+    xp, a = input._bk.xp, input.array
+    if P.kind(a.dtype) < 2:
+        return Tensor.from_array(a < 0 if P.kind(a.dtype) == 1 else xp.zeros_like(a), input._bk)
+    return Tensor.from_array(xp.signbit(a), input._bk)
+
+
 def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
     """Degrees to radians. Example: ``pn.deg2rad(pn.tensor([180.0]))`` is pi."""
     return floating(tensor_arg("deg2rad", input)) * (math.pi / 180.0)
@@ -262,15 +323,20 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
     return NanToNum.apply(input, nan=float(nan), posinf=posinf, neginf=neginf)
 
 
+_INVERSE_TRIG = (asin, acos, atan, asinh, acosh, atanh)
 register_methods(reciprocal, rsqrt, log10, log2, log1p, expm1, exp2, erf, erfc, erfinv, sinc,
-                 deg2rad, rad2deg, frac, nan_to_num)
+                 deg2rad, rad2deg, frac, nan_to_num, logit, signbit, *_INVERSE_TRIG,
+                 **{"arc" + f.__name__[1:]: f for f in _INVERSE_TRIG})
 
 
 def _bind_inplace() -> None:
     from .inplace import _inplace
     for fn in (reciprocal, rsqrt, log10, log2, log1p, expm1, exp2, erf, erfc, erfinv, sinc,
-               deg2rad, rad2deg, frac, nan_to_num):
+               deg2rad, rad2deg, frac, nan_to_num, logit, *_INVERSE_TRIG):
         setattr(Tensor, fn.__name__ + "_", _inplace(fn, fn.__name__ + "_"))
+    for fn in _INVERSE_TRIG:
+        name = "arc" + fn.__name__[1:] + "_"
+        setattr(Tensor, name, _inplace(fn, name))
 
 
 _bind_inplace()
