@@ -28,4 +28,6 @@ from .creation import *  # noqa: E402,F401,F403
 from .random import Generator  # noqa: E402,F401
 # mathops: the global stream's seed and state under PyTorch's top-level names
 from .random import get_rng_state, initial_seed, seed, set_rng_state  # noqa: E402,F401
+from .ops.reduce_extra import norm  # noqa: E402,F401
 from .printing import get_printoptions, set_printoptions  # noqa: E402,F401
+from . import special  # noqa: E402,F401

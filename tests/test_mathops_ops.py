@@ -72,6 +72,7 @@ GRADCHECK = [
     ("logcumsumexp", lambda a: pn.logcumsumexp(a, 1), [X]),
     ("kthvalue", lambda a: pn.kthvalue(a, 2, dim=1).values, [X]),
     ("nanmedian", lambda a: pn.nanmedian(a, 0).values, [X]),
+    ("special_entr", pn.special.entr, [[0.3, 1.2, 2.5]]),
     ("quantile", lambda a: pn.quantile(a, pn.tensor([0.3, 0.8], dtype=pn.float64), dim=1), [X]),
 ]
 

@@ -74,7 +74,9 @@ from .reduce_extra import all, any  # noqa: E402,A004
 from .order_stats import median, mode  # noqa: E402
 from .cumulative import cumprod, cumsum, diff  # noqa: E402
 
-__all__ += ["all", "any", "prod", "logsumexp", "norm", "dist", "count_nonzero", "nansum",
+# (``norm`` is not in __all__: ``ops/__init__``'s star import would shadow the ``ops.norm``
+# module; portanet/__init__.py exports it)
+__all__ += ["all", "any", "prod", "logsumexp", "dist", "count_nonzero", "nansum",
             "nanmean", "var_mean", "std_mean", "trace", "aminmax", "median", "mode", "cumsum",
             "cumprod", "diff"]
 from .sampling import bernoulli, multinomial, randint_like  # noqa: E402

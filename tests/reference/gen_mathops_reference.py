@@ -239,6 +239,11 @@ CASES = [
                                                                         f64([0.125, 0.375, 0.625], grad=False)]),
     ("quantile_midpoint", "T.quantile(a, 0.3, dim=1, interpolation='midpoint')", [f64(X)]),
     ("quantile_nan", "T.quantile(a, 0.5, dim=1)", [f64([[1.0, NAN, 3.0], [1.0, 2.0, 3.0]])]),
+    ("special_ndtr", "T.special.ndtr(a)", [f64(X)]),
+    ("special_ndtri", "T.special.ndtri(a)", [f64([0.025, 0.3, 0.5, 0.975])]),
+    ("special_entr", "T.special.entr(a)", [f64([0.0, 0.5, -0.1, 2.0])]),
+    ("special_expit", "T.special.expit(a)", [f64(X)]),
+    ("special_xlogy", "T.special.xlogy(a, b)", [f64(POS), f64(POS)]),
     ("nanquantile", "T.nanquantile(a, 0.75, dim=1)", [f64([[1.0, NAN, 3.0, 2.0], [NAN, NAN, NAN, NAN]])]),
 ]
 
