@@ -13,7 +13,8 @@ import math
 from .ops.activations import sigmoid as expit
 from .ops.api import (erf, erfc, erfinv, exp2, expm1, log1p, logit, logsumexp, round, sinc,  # noqa: A004
                       xlogy)
-from .ops.pointwise import floating, tensor_arg, unary
+from .ops.mathargs import floating, tensor_arg
+from .ops.pointwise import unary
 from .ops.softmax import log_softmax, softmax
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "exp2", "expm1", "log1p", "logit", "logsumexp",

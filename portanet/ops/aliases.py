@@ -1,5 +1,6 @@
 """PyTorch's other spellings of the arithmetic and comparisons, and their options:
-``add``/``sub`` with ``alpha``, ``div`` with ``rounding_mode``, ``rsub``, and the aliases
+``add``/``sub`` with ``alpha``, ``div`` with ``rounding_mode``, ``rsub``, ``addcmul``/
+``addcdiv``, ``clamp_min``/``clamp_max``, and the aliases
 ``absolute``, ``negative``, ``positive``, ``multiply``, ``subtract``, ``divide``,
 ``greater``/``greater_equal``/``less``/``less_equal``/``not_equal``; the in-place forms
 PyTorch has for them and for the existing trigonometry (``sin_`` ...), ``square_`` and the
@@ -16,12 +17,13 @@ import numbers
 from ..autograd.tensor import Tensor
 from . import arith
 from . import promote as P
-from .pointwise import operands
+from .mathargs import operands, tensor_arg
 from .rounding import Flat, floor_divide
 from .util import register_methods
 
 __all__ = ["add", "sub", "div", "rsub", "absolute", "negative", "positive", "multiply",
-           "subtract", "divide", "greater", "greater_equal", "less", "less_equal", "not_equal"]
+           "subtract", "divide", "greater", "greater_equal", "less", "less_equal", "not_equal",
+           "addcmul", "addcdiv", "clamp_min", "clamp_max"]
 
 
 def _alpha(who, other, alpha):
@@ -94,6 +96,52 @@ def div(input, other, *, rounding_mode=None) -> Tensor:  # noqa: A002
                      f"found '{rounding_mode}'")
 
 
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 * tensor2`` (broadcasting).
+
+    Example:
+        >>> pn.addcmul(pn.zeros(2), pn.tensor([1.0, 2.0]), pn.tensor([3.0, 4.0]), value=0.5)
+    """
+    return _addc("addcmul", input, tensor1, tensor2, value, lambda x, y: x * y)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 / tensor2`` (the step of Adam-like updates).
+
+    Example:
+        >>> pn.addcdiv(pn.zeros(2), pn.tensor([1.0, 2.0]), pn.tensor([4.0, 4.0]), value=2)
+    """
+    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
+        if isinstance(t, Tensor) and P.kind(t.array.dtype) < 2:
+            raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                               "future release addcdiv will perform a true division of tensor1 "
+                               "and tensor2. Use true_divide or floor_divide instead.")
+    return _addc("addcdiv", input, tensor1, tensor2, value, lambda x, y: x / y)
+
+
+def _addc(who, input, t1, t2, value, op):
+    for name, t in (("input", input), ("tensor1", t1), ("tensor2", t2)):
+        tensor_arg(who, t, name)
+    if not isinstance(value, numbers.Number) or isinstance(value, bool):
+        raise TypeError(f"{who}(): argument 'value' must be a number, not {type(value).__name__}")
+    prod = op(*operands(who, t1, t2, names=("tensor1", "tensor2")))
+    if value != 1:
+        prod = prod * value
+    return input + prod
+
+
+def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A001,A002
+    """``clamp(input, min=min)``. Example: ``pn.clamp_min(x, 0.0)`` is ReLU's value."""
+    from .elementwise import clamp
+    return clamp(tensor_arg("clamp_min", input), min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A001,A002
+    """``clamp(input, max=max)``. Example: ``pn.clamp_max(x, 1.0)``."""
+    from .elementwise import clamp
+    return clamp(tensor_arg("clamp_max", input), max=max)
+
+
 def _comparison(name, op):
     from . import views
     fn = getattr(views, op)
@@ -151,13 +199,15 @@ def divide(input, other, *, rounding_mode=None) -> Tensor:  # noqa: A002
 
 
 register_methods(add, sub, div, rsub, absolute, negative, positive, multiply, subtract, divide,
-                 greater, greater_equal, less, less_equal, not_equal)
+                 greater, greater_equal, less, less_equal, not_equal, addcmul, addcdiv, clamp_min,
+                 clamp_max)
 
 
 def _bind_inplace() -> None:
     from . import trig, views
     from .inplace import _inplace
-    pairs = {"absolute_": absolute,
+    pairs = {"addcmul_": addcmul, "addcdiv_": addcdiv, "clamp_min_": clamp_min,
+             "clamp_max_": clamp_max, "absolute_": absolute,
              "negative_": negative, "multiply_": multiply, "subtract_": subtract,
              "divide_": divide, "square_": arith.square, "sin_": trig.sin, "cos_": trig.cos,
              "tan_": trig.tan, "sinh_": trig.sinh, "cosh_": trig.cosh, "atan2_": trig.atan2,

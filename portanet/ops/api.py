@@ -56,8 +56,8 @@ from .rounding import (ceil, fix, floor, floor_divide, fmod, remainder, round, s
 
 __all__ += ["ceil", "floor", "round", "trunc", "fix", "sign", "sgn", "fmod", "remainder",
             "floor_divide", "true_divide"]
-from .binary import (addcdiv, addcmul, clamp_max, clamp_min, copysign, float_power, fmax,  # noqa: E402
-                     fmin, heaviside, hypot, lerp, logaddexp, logaddexp2, xlogy)
+from .binary import (copysign, float_power, fmax, fmin, heaviside, hypot, lerp,  # noqa: E402
+                     logaddexp, logaddexp2, xlogy)
 
 __all__ += ["logaddexp", "logaddexp2", "hypot", "copysign", "xlogy", "fmax", "fmin", "lerp",
             "heaviside", "float_power", "addcmul", "addcdiv", "clamp_min", "clamp_max"]
@@ -68,8 +68,8 @@ from .logical import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xo
 __all__ += ["isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",
             "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
             "bitwise_xor", "bitwise_not", "isclose", "allclose", "equal"]
-from .reduce_extra import (aminmax, count_nonzero, dist, logsumexp, nanmean, nansum, norm,  # noqa: E402
-                           prod, std_mean, trace, var_mean)
+from .reduce_extra import aminmax, count_nonzero, dist, logsumexp, norm, prod, trace  # noqa: E402,F401
+from .stats import nanmean, nansum, std_mean, var_mean  # noqa: E402
 from .reduce_extra import all, any  # noqa: E402,A004
 from .order_stats import median, mode  # noqa: E402
 from .cumulative import cumprod, cumsum, diff  # noqa: E402
@@ -85,8 +85,9 @@ __all__ += ["bernoulli", "multinomial", "randint_like"]
 from .pointwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh,  # noqa: E402
                         asin, asinh, atan, atanh, logit, signbit)
 # add/sub with alpha and div with rounding_mode replace the two-argument forms above
-from .aliases import (absolute, add, div, divide, greater, greater_equal, less,  # noqa: E402,F811
-                      less_equal, multiply, negative, not_equal, positive, rsub, sub, subtract)
+from .aliases import (absolute, add, addcdiv, addcmul, clamp_max, clamp_min, div, divide,  # noqa: E402,F811
+                      greater, greater_equal, less, less_equal, multiply, negative, not_equal,
+                      positive, rsub, sub, subtract)
 
 __all__ += ["asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
             "arcsinh", "arccosh", "arctanh", "logit", "signbit", "rsub", "absolute", "negative",

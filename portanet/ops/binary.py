@@ -1,5 +1,5 @@
 """Binary pointwise math: logaddexp/logaddexp2, hypot, copysign, xlogy, fmax/fmin, lerp,
-heaviside, float_power, addcmul/addcdiv, clamp_min/clamp_max.
+heaviside, float_power (addcmul/addcdiv, clamp_min/clamp_max: ops/aliases.py).
 
 Operands follow PyTorch's type promotion (a Python number on either side where PyTorch
 takes one); gradients are PyTorch's, including its conventions at the edges: ``fmax``
@@ -18,11 +18,11 @@ import numbers
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from . import promote as P
-from .pointwise import dname, operands, tensor_arg
+from .mathargs import dname, operands, tensor_arg
 from .util import const, register_methods, unbroadcast
 
 __all__ = ["logaddexp", "logaddexp2", "hypot", "copysign", "xlogy", "fmax", "fmin", "lerp",
-           "heaviside", "float_power", "addcmul", "addcdiv", "clamp_min", "clamp_max"]
+           "heaviside", "float_power"]
 
 _LN2 = math.log(2.0)
 
@@ -255,59 +255,13 @@ def float_power(input, exponent) -> Tensor:  # noqa: A002
     return _pow(a.astype("float64"), b.astype("float64"))
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:  # noqa: A002
-    """``input + value * tensor1 * tensor2`` (broadcasting).
-
-    Example:
-        >>> pn.addcmul(pn.zeros(2), pn.tensor([1.0, 2.0]), pn.tensor([3.0, 4.0]), value=0.5)
-    """
-    return _addc("addcmul", input, tensor1, tensor2, value, lambda x, y: x * y)
-
-
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:  # noqa: A002
-    """``input + value * tensor1 / tensor2`` (the step of Adam-like updates).
-
-    Example:
-        >>> pn.addcdiv(pn.zeros(2), pn.tensor([1.0, 2.0]), pn.tensor([4.0, 4.0]), value=2)
-    """
-    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
-        if isinstance(t, Tensor) and P.kind(t.array.dtype) < 2:
-            raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
-                               "future release addcdiv will perform a true division of tensor1 "
-                               "and tensor2. Use true_divide or floor_divide instead.")
-    return _addc("addcdiv", input, tensor1, tensor2, value, lambda x, y: x / y)
-
-
-def _addc(who, input, t1, t2, value, op):
-    for name, t in (("input", input), ("tensor1", t1), ("tensor2", t2)):
-        tensor_arg(who, t, name)
-    if not isinstance(value, numbers.Number) or isinstance(value, bool):
-        raise TypeError(f"{who}(): argument 'value' must be a number, not {type(value).__name__}")
-    prod = op(*operands(who, t1, t2, names=("tensor1", "tensor2")))
-    if value != 1:
-        prod = prod * value
-    return input + prod
-
-
-def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A001,A002
-    """``clamp(input, min=min)``. Example: ``pn.clamp_min(x, 0.0)`` is ReLU's value."""
-    from .elementwise import clamp
-    return clamp(tensor_arg("clamp_min", input), min=min)
-
-
-def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A001,A002
-    """``clamp(input, max=max)``. Example: ``pn.clamp_max(x, 1.0)``."""
-    from .elementwise import clamp
-    return clamp(tensor_arg("clamp_max", input), max=max)
-
-
 register_methods(logaddexp, logaddexp2, hypot, copysign, xlogy, fmax, fmin, lerp, heaviside,
-                 float_power, addcmul, addcdiv, clamp_min, clamp_max)
+                 float_power)
 
 
 def _bind_inplace() -> None:
     from .inplace import _inplace
-    for fn in (hypot, copysign, xlogy, lerp, heaviside, addcmul, addcdiv, clamp_min, clamp_max):
+    for fn in (hypot, copysign, xlogy, lerp, heaviside):
         setattr(Tensor, fn.__name__ + "_", _inplace(fn, fn.__name__ + "_"))
     inplace_power = _inplace(float_power, "float_power_")
 

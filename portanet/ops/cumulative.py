@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import resolve_dtype
 from . import promote as P
-from .pointwise import dname, tensor_arg
+from .mathargs import dname, tensor_arg
 from .sorting import _dim, _return_type, return_types
 from .util import device_of, register_methods
 
@@ -281,7 +281,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     Example:
         >>> pn.logcumsumexp(pn.tensor([-1000.0, 1000.0]), 0)          # tensor([-1000., 1000.])
     """
-    from .pointwise import floating
+    from .mathargs import floating
     tensor_arg("logcumsumexp", input)
     axis = _dim(dim, input.ndim, "logcumsumexp")
     a = floating(input)

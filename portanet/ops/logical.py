@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import argcheck
 from ..autograd.tensor import Tensor
 from . import promote as P
-from .pointwise import dname, operands, tensor_arg
+from .mathargs import dname, operands, tensor_arg
 from .util import register_methods
 
 __all__ = ["isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",

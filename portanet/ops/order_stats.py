@@ -15,7 +15,7 @@ from .. import argcheck, checks
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from . import promote as P
-from .pointwise import dname, tensor_arg
+from .mathargs import dname, tensor_arg
 from .sorting import _argsort, _dim, _return_type, return_types
 from .util import device_of, register_methods
 

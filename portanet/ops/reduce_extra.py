@@ -1,5 +1,5 @@
 """More reductions, as PyTorch spells them: all, any, prod, logsumexp, norm, dist,
-count_nonzero, nansum, nanmean, var_mean, std_mean, trace, aminmax.
+count_nonzero, trace, aminmax (nansum/nanmean/var_mean/std_mean: ops/stats.py).
 
 Gradients are PyTorch's: ``prod`` is exact with zeros in the input (one zero: the product
 of the others; two or more: zero), ``norm`` has a zero gradient at the zero vector, the
@@ -20,13 +20,13 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import resolve_dtype
 from . import promote as P
-from .pointwise import dname, floating, tensor_arg
-from .reduce import SqrtOfVar, _var, mean, sum as _sum
+from .mathargs import dname, floating, tensor_arg
+from .reduce import SqrtOfVar, sum as _sum
 from .sorting import amax, amin, return_types
 from .util import expand_reduced, register_methods
 
-__all__ = ["all", "any", "prod", "logsumexp", "norm", "dist", "count_nonzero", "nansum",
-           "nanmean", "var_mean", "std_mean", "trace", "aminmax"]
+__all__ = ["all", "any", "prod", "logsumexp", "norm", "dist", "count_nonzero", "trace",
+           "aminmax"]
 
 _aminmax = namedtuple("aminmax", ["min", "max"])
 return_types.aminmax = type("aminmax", (_aminmax,), {
@@ -216,94 +216,6 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:  # noqa: A002
     return Tensor.from_array(xp.sum(xp.astype(input.array != 0, xp.int64), axis=axes), input._bk)
 
 
-class NanZeroed(Function):
-    """NaN replaced by 0; the gradient is multiplied by the not-NaN mask (PyTorch's form,
-    so an infinite upstream gradient, as an all-NaN slice's mean gives, stays NaN)."""
-
-    saves_inputs = False
-
-    def forward(self, xp, a):
-        self.nan = nan = xp.isnan(a)
-        return xp.where(nan, xp.zeros_like(a), a)
-
-    def backward(self, xp, g):
-        return (g * xp.astype(xp.logical_not(self.nan), g.dtype),)
-
-
-def _nan_zeroed(input: Tensor):
-    xp = input._bk.xp
-    return NanZeroed.apply(input), Tensor.from_array(xp.isnan(input.array), input._bk)
-
-
-def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
-    """Sum treating NaN as 0 (no gradient reaches the NaNs).
-
-    Example:
-        >>> pn.nansum(pn.tensor([1.0, float("nan"), 2.0]))          # tensor(3.)
-    """
-    a = _with_dtype("nansum", tensor_arg("nansum", input), dtype)
-    axes = _dims("nansum", dim, a)
-    if P.kind(a.array.dtype) < 2:
-        return _sum(a, axis=axes, keepdims=bool(keepdim))
-    return _sum(_nan_zeroed(a)[0], axis=axes, keepdims=bool(keepdim))
-
-
-def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
-    """Mean of the non-NaN elements (NaN where all are NaN); floating inputs only.
-
-    Example:
-        >>> pn.nanmean(pn.tensor([1.0, float("nan"), 2.0]))         # tensor(1.5000)
-    """
-    a = tensor_arg("nanmean", input)
-    if dtype is not None:
-        a = a.astype(resolve_dtype(dtype, a._bk.xp))
-    if P.kind(a.array.dtype) < 2:
-        raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
-                           f"dtype but got {dname(a)}")
-    axes = _dims("nanmean", dim, a)
-    zeroed, nan = _nan_zeroed(a)
-    xp = a._bk.xp
-    count = xp.sum(xp.astype(xp.logical_not(nan.array), a.array.dtype), axis=axes,
-                   keepdims=bool(keepdim))
-    return _sum(zeroed, axis=axes, keepdims=bool(keepdim)) / Tensor.from_array(count, a._bk)
-
-
-def _stat_args(who, dim, unbiased, correction):
-    if isinstance(dim, bool):             # var_mean(x, True): PyTorch's old positional unbiased
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{who}(): give either 'unbiased' or 'correction', not both")
-    if correction is None:
-        correction = 1 if unbiased is None else int(bool(unbiased))
-    return dim, correction
-
-
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-             correction=None):  # noqa: A002
-    """``(var, mean)`` over ``dim`` in one call; ``correction=1`` (Bessel) by default.
-
-    Example:
-        >>> v, m = pn.var_mean(pn.tensor([1.0, 2.0, 3.0, 4.0]))     # 1.6667, 2.5
-    """
-    tensor_arg("var_mean", input)
-    dim, correction = _stat_args("var_mean", dim, unbiased, correction)
-    v = _var(input, None, False, correction, dim, bool(keepdim), None, "var_mean")
-    return v, mean(input, dim=dim, keepdim=bool(keepdim))
-
-
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-             correction=None):  # noqa: A002
-    """``(std, mean)`` over ``dim``; the std gradient of a constant slice is 0.
-
-    Example:
-        >>> s, m = pn.std_mean(pn.tensor([[1.0, 3.0], [2.0, 2.0]]), dim=1)
-    """
-    tensor_arg("std_mean", input)
-    dim, correction = _stat_args("std_mean", dim, unbiased, correction)
-    v = _var(input, None, False, correction, dim, bool(keepdim), None, "std_mean")
-    return SqrtOfVar.apply(v), mean(input, dim=dim, keepdim=bool(keepdim))
-
-
 def trace(input: Tensor) -> Tensor:  # noqa: A002
     """Sum of the main diagonal of a matrix (integers sum to int64).
 
@@ -334,5 +246,4 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):  # noqa: A002
                                 amax(input, dim=d, keepdim=bool(keepdim)))
 
 
-register_methods(all, any, prod, logsumexp, norm, dist, count_nonzero, nansum, nanmean, trace,
-                 aminmax)
+register_methods(all, any, prod, logsumexp, norm, dist, count_nonzero, trace, aminmax)

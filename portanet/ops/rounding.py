@@ -16,7 +16,7 @@ from .. import argcheck
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from . import promote as P
-from .pointwise import dname, operands, tensor_arg
+from .mathargs import dname, operands, tensor_arg
 from .util import register_methods, unbroadcast
 
 __all__ = ["ceil", "floor", "round", "trunc", "fix", "sign", "sgn", "fmod", "remainder",

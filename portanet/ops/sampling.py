@@ -19,7 +19,7 @@ from .. import random as _random
 from ..autograd.tensor import Tensor
 from ..backend import resolve_dtype
 from . import promote as P
-from .pointwise import dname, tensor_arg
+from .mathargs import dname, tensor_arg
 from .util import register_methods
 
 __all__ = ["bernoulli", "multinomial", "randint_like"]
