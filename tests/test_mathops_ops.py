@@ -229,3 +229,20 @@ def test_errors(backend, i):
     fn, exc, msg = ERRORS[i]
     with pytest.raises(exc, match=msg):
         fn()
+
+
+def test_a_step_of_the_new_ops_reads_nothing_back(host_syncs, backend):
+    """The differentiable ops and dropout-style sampling in a training step: no host read
+    (the test is skipped where reads cannot be counted, as on NumPy)."""
+    x = pn.randn(4, 5, requires_grad=True)
+    w = pn.rand(4, 5)
+    with host_syncs() as syncs:
+        m = pn.bernoulli(w, generator=None) * pn.zeros(4, 5).bernoulli_(0.5)
+        y = (pn.logsumexp(x, dim=1).sum() + x.norm(dim=0).sum() + pn.cumsum(x, 1).mean()
+             + pn.prod(x.clamp_min(0.1), 1).sum() + pn.logaddexp(x, w).sum() + pn.lerp(x, w, 0.3).sum()
+             + pn.addcdiv(x, x, w + 1, value=0.5).sum() + pn.fmod(x, 0.7).sum() + (x * m).sum()
+             + pn.cumprod(x, 1).sum() + pn.erf(x).sum() + pn.median(x, 1).values.sum()
+             + pn.nanmean(x) + pn.var_mean(x, 1)[0].sum() + pn.logcumsumexp(x, 1).sum()
+             + pn.cummax(x, 1).values.sum() + pn.quantile(x, 0.5, dim=1).sum())
+        y.backward()
+    syncs.assert_at_most(0, "a step of the mathops ops")

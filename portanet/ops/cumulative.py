@@ -97,9 +97,9 @@ class CumExtreme(Function):
         idx = xp.astype(xp.broadcast_to(_along(xp, axis, a.shape[axis], a.ndim, dev), a.shape),
                         xp.int64)
         if P.kind(a.dtype) >= 2:
-            worst = xp.asarray(-float("inf") if largest else float("inf"), dtype=a.dtype, device=dev)
+            worst = xp.full((), -float("inf") if largest else float("inf"), dtype=a.dtype, device=dev)
         else:
-            worst = xp.asarray(_ilimit(xp, a.dtype, largest), dtype=a.dtype, device=dev)
+            worst = xp.full((), _ilimit(xp, a.dtype, largest), dtype=a.dtype, device=dev)
 
         def combine(earlier, current):
             (ve, ie), (vc, ic) = earlier, current
@@ -109,7 +109,7 @@ class CumExtreme(Function):
                                         xp.logical_not(xp.isnan(ve)))
             return [xp.where(better, vc, ve), xp.where(better, ic, ie)]
         v, i = _scan(xp, axis, combine, (a, worst),
-                     (idx, xp.asarray(-1, dtype=xp.int64, device=dev)))
+                     (idx, xp.full((), -1, dtype=xp.int64, device=dev)))
         self.idx = i
         return v, i
 
@@ -146,7 +146,7 @@ def _logaddexp(xp, x, y):
 
 
 def _logcumsumexp(xp, a, axis):
-    ninf = xp.asarray(-float("inf"), dtype=a.dtype, device=device_of(a))
+    ninf = xp.full((), -float("inf"), dtype=a.dtype, device=device_of(a))
     return _scan(xp, axis, lambda e, c: [_logaddexp(xp, e[0], c[0])], (a, ninf))[0]
 
 
@@ -250,7 +250,7 @@ def _cum_extreme(who, input, dim, largest):
     make = getattr(return_types, who)
     if input.ndim == 0:
         xp = input._bk.xp
-        return make(input.clone(), Tensor.from_array(xp.asarray(0, dtype=xp.int64,
+        return make(input.clone(), Tensor.from_array(xp.full((), 0, dtype=xp.int64,
                                                                 device=input._bk.device), input._bk))
     return make(*CumExtreme.apply(input, axis=axis, largest=largest))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..autograd.tensor import Tensor
 from ..backend import dtype_name
 from . import promote as P
-from .util import Number, lift, py_scalar
+from .util import Number, py_scalar
 
 __all__ = ["floating", "dname", "tensor_arg", "operands"]
 
@@ -35,6 +35,13 @@ def tensor_arg(who: str, a, name: str = "input") -> Tensor:
     return a
 
 
+def _scalar(c, like: Tensor) -> Tensor:
+    """The Python number ``c`` as a 0-d Tensor of ``like``'s dtype and device, made on the
+    device (``full``), not uploaded: an upload is a synchronizing copy on CUDA."""
+    bk = like._bk
+    return Tensor.from_array(bk.xp.full((), c, dtype=like.array.dtype, device=bk.device), bk)
+
+
 def operands(who: str, a, b, float_only: bool = False, names=("input", "other")):
     """``(a, b)`` as two Tensors of PyTorch's result dtype for a binary op named ``who``:
     a Python number takes part as PyTorch's scalars do (``int_tensor`` with ``0.5`` gives
@@ -48,14 +55,14 @@ def operands(who: str, a, b, float_only: bool = False, names=("input", "other"))
                             f"{type(a).__name__}")
         c = py_scalar(a)
         b = P.scalar(b, c)
-        a = lift(c, b)
+        a = _scalar(c, b)
     elif not isinstance(b, Tensor):
         if not isinstance(b, Number):
             raise TypeError(f"{who}(): argument '{names[1]}' must be Tensor or a number, not "
                             f"{type(b).__name__}")
         c = py_scalar(b)
         a = P.scalar(a, c)
-        b = lift(c, a)
+        b = _scalar(c, a)
     else:
         if not a._bk.same_place(b._bk):
             raise RuntimeError(f"{who}(): expected both tensors on the same backend and device, "

@@ -219,7 +219,7 @@ def _quantile(who, input, q, dim, keepdim, interpolation, ignore_nan):
         qv = argcheck.real(who, "q", q)
         if not 0 <= qv <= 1:
             raise RuntimeError(f"{who}() q must be in the range [0, 1] but got {q}")
-        qa = xp.asarray([qv], dtype=xp.float64, device=bk.device)
+        qa = xp.full((1,), qv, dtype=xp.float64, device=bk.device)
     else:
         if q.ndim > 1:
             raise RuntimeError(f"{who}() q must be a scalar or 1D tensor, got {q.ndim} dims")

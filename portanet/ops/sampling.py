@@ -14,6 +14,8 @@ Example:
 """
 from __future__ import annotations
 
+import math
+
 from .. import argcheck, checks
 from .. import random as _random
 from ..autograd.tensor import Tensor
@@ -101,7 +103,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         cdf = xp.cumulative_sum(w, axis=-1)
         u = _uniform64(input, (rows, k), generator) * total
         idx = xp.sum(xp.astype(cdf[:, None, :] <= u[:, :, None], xp.int64), axis=-1)
-        idx = xp.minimum(idx, xp.asarray(n - 1, dtype=xp.int64, device=bk.device))
+        idx = xp.minimum(idx, xp.full((), n - 1, dtype=xp.int64, device=bk.device))
     else:
         positive = xp.sum(xp.astype(w > 0, xp.int64), axis=-1)
         checks.check(bk, xp.all(positive >= k), RuntimeError,
@@ -188,8 +190,7 @@ def _bind() -> None:
             raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
         xp = self._bk.xp
         u = _uniform64(self, self.shape, generator) + 2.0 ** -25      # in (0, 1)
-        return fill(self, xp.ceil(xp.log(u) / xp.log1p(xp.asarray(-q, dtype=xp.float64,
-                                                                     device=self._bk.device))))
+        return fill(self, xp.ceil(xp.log(u) / math.log1p(-q)))
 
     def random_(self, *args, generator=None):
         """``random_()``: [0, top] (floats: 2**mantissa; ints: the dtype's max);
