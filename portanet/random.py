@@ -97,10 +97,22 @@ def manual_seed(seed: int) -> Generator:
 
 
 def get_rng_state() -> dict:
+    """The global stream's state, ``{"seed": int, "offset": int}`` (PyTorch returns a
+    ByteTensor; this dict is what ``set_rng_state`` takes back).
+
+    Example:
+        >>> state = pn.get_rng_state(); a = pn.rand(2)
+        >>> pn.set_rng_state(state); b = pn.rand(2)          # b equals a
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore a state from :func:`get_rng_state` (ValueError for a malformed one).
+
+    Example:
+        >>> pn.set_rng_state({"seed": 0, "offset": 0})        # as after pn.manual_seed(0)
+    """
     default_generator.set_state(state)
 
 
