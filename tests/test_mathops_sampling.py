@@ -9,6 +9,7 @@ import pytest
 import portanet as pn
 
 N = 4000
+_HEAVY = pytest.mark.heavy(reason="over 10 s on jax (XLA compiles each op and shape)")
 
 
 def _draws(fn):
@@ -37,7 +38,8 @@ def _near(got, want, n):
     assert abs(got - want) <= 5 * se + 1e-12, (got, want)
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=_HEAVY) if n == "multinomial_norepl" else n
+                                  for n in SAMPLERS])
 def test_same_draws_as_numpy(backend, name):
     got = _draws(SAMPLERS[name])
     with pn.use_backend("numpy"):
@@ -46,6 +48,7 @@ def test_same_draws_as_numpy(backend, name):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
 
 
+@_HEAVY
 def test_distributions(backend):
     pn.manual_seed(1)
     b = pn.to_numpy(pn.bernoulli(pn.tensor([0.0, 1.0, 0.3]).expand(N, 3)))
@@ -72,6 +75,7 @@ def test_distributions(backend):
     assert big.min() >= 0 and big.max() > 2 ** 60
 
 
+@_HEAVY
 def test_fills_keep_dtype_and_refuse_a_leaf_that_requires_grad(backend):
     x = pn.zeros(3, dtype=pn.float64)
     assert x.bernoulli_(pn.tensor([0.0, 1.0, 1.0], dtype=pn.float64)) is x
@@ -81,6 +85,7 @@ def test_fills_keep_dtype_and_refuse_a_leaf_that_requires_grad(backend):
         pn.zeros(2, requires_grad=True).exponential_()
 
 
+@_HEAVY
 def test_seed_and_state(backend):
     s = pn.seed()
     assert pn.initial_seed() == s
