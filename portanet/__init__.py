@@ -35,3 +35,8 @@ from .backends_flags import (are_deterministic_algorithms_enabled, compile,  # n
                              is_deterministic_algorithms_warn_only_enabled,
                              set_float32_matmul_precision, use_deterministic_algorithms)
 cuda.amp = amp.cuda_amp  # torch.cuda.amp.GradScaler / autocast
+# mathops: the global stream's seed and state under PyTorch's top-level names
+from .random import get_rng_state, initial_seed, seed, set_rng_state  # noqa: E402,F401
+from .ops.reduce_extra import norm  # noqa: E402,F401
+from .printing import get_printoptions, set_printoptions  # noqa: E402,F401
+from . import special  # noqa: E402,F401

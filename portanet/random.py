@@ -24,7 +24,7 @@ from .backend import get_backend, resolve_dtype
 
 __all__ = ["Generator", "manual_seed", "default_generator", "uniform", "normal",
            "bernoulli", "randint", "permutation", "get_rng_state",
-           "set_rng_state", "set_replica"]
+           "set_rng_state", "set_replica", "bits63", "seed", "initial_seed"]
 
 
 class Generator:
@@ -97,10 +97,22 @@ def manual_seed(seed: int) -> Generator:
 
 
 def get_rng_state() -> dict:
+    """The global stream's state, ``{"seed": int, "offset": int}`` (PyTorch returns a
+    ByteTensor; this dict is what ``set_rng_state`` takes back).
+
+    Example:
+        >>> state = pn.get_rng_state(); a = pn.rand(2)
+        >>> pn.set_rng_state(state); b = pn.rand(2)          # b equals a
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore a state from :func:`get_rng_state` (ValueError for a malformed one).
+
+    Example:
+        >>> pn.set_rng_state({"seed": 0, "offset": 0})        # as after pn.manual_seed(0)
+    """
     default_generator.set_state(state)
 
 
@@ -222,6 +234,42 @@ def randint(low: int, high: int, shape, generator: Generator | None = None, back
     span = high - low
     vals = (bits * span) // 4294967296 + low
     return xp.reshape(vals, shape)
+
+
+def bits63(shape, generator: Generator | None = None, backend=None):
+    """Raw int64 array of uniform integers in ``[0, 2**63)``, from two 32-bit draws per
+    value (for ranges wider than :func:`randint`'s multiply-shift covers exactly).
+
+    Example:
+        >>> pn.random.bits63((2,))      # int64 values anywhere in [0, 2**63)
+    """
+    bk = backend or get_backend()
+    xp = bk.xp
+    shape = _shape(shape)
+    n = _numel(shape)
+    bits = _uint32_block(2 * n, generator or default_generator, bk)
+    hi, lo = bits[:n] // 2, bits[n:]
+    return xp.reshape(hi * 4294967296 + lo, shape)
+
+
+def seed() -> int:
+    """Seed the global stream from the operating system's entropy; returns the seed.
+
+    Example:
+        >>> s = pn.seed(); pn.initial_seed() == s
+        True
+    """
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The seed the global stream started from (``manual_seed``'s or ``seed``'s).
+
+    Example:
+        >>> pn.manual_seed(7); pn.initial_seed()
+        7
+    """
+    return default_generator.initial_seed()
 
 
 def permutation(n: int, generator: Generator | None = None):

@@ -98,11 +98,16 @@ def _any_to_numpy(data: Any) -> np.ndarray:
         return np.asarray(data)
 
 
+# keyword arguments of np.array2string set by pn.set_printoptions (portanet/printing.py)
+PRINT_OPTIONS: dict = {}
+
+
 def format_array(data: Any, prefix: str = "") -> str:
-    """NumPy's text form of any backend's array (used by ``Tensor.__repr__``).
+    """NumPy's text form of any backend's array (used by ``Tensor.__repr__``), with the
+    options of ``pn.set_printoptions``.
 
     Example:
         >>> format_array(pn.tensor([1.0, 2.0]).array)
         '[1., 2.]'
     """
-    return np.array2string(to_numpy(data), separator=", ", prefix=prefix)
+    return np.array2string(to_numpy(data), separator=", ", prefix=prefix, **PRINT_OPTIONS)

@@ -89,3 +89,58 @@ __all__ += ["celu", "celu_", "hardshrink", "prelu", "relu_", "rrelu", "rrelu_", 
 from .pixel import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402
 
 __all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+# mathops (PyTorch breadth): pointwise math, rounding, logical/bitwise, comparisons,
+# reductions, cumulative ops, sampling
+from .pointwise import (deg2rad, erf, erfc, erfinv, exp2, expm1, frac, log1p, log2, log10,  # noqa: E402
+                        nan_to_num, rad2deg, reciprocal, rsqrt, sinc)
+
+__all__ += ["reciprocal", "rsqrt", "log10", "log2", "log1p", "expm1", "exp2", "erf", "erfc",
+            "erfinv", "sinc", "deg2rad", "rad2deg", "frac", "nan_to_num"]
+from .rounding import (ceil, fix, floor, floor_divide, fmod, remainder, round, sgn, sign,  # noqa: E402
+                       true_divide, trunc)
+
+__all__ += ["ceil", "floor", "round", "trunc", "fix", "sign", "sgn", "fmod", "remainder",
+            "floor_divide", "true_divide"]
+from .binary import (copysign, float_power, fmax, fmin, heaviside, hypot, lerp,  # noqa: E402
+                     logaddexp, logaddexp2, xlogy)
+
+__all__ += ["logaddexp", "logaddexp2", "hypot", "copysign", "xlogy", "fmax", "fmin", "lerp",
+            "heaviside", "float_power", "addcmul", "addcdiv", "clamp_min", "clamp_max"]
+from .logical import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, equal,  # noqa: E402
+                      isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, logical_and,
+                      logical_not, logical_or, logical_xor)
+
+__all__ += ["isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",
+            "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+            "bitwise_xor", "bitwise_not", "isclose", "allclose", "equal"]
+from .reduce_extra import aminmax, count_nonzero, dist, logsumexp, norm, prod, trace  # noqa: E402,F401
+from .stats import nanmean, nansum, std_mean, var_mean  # noqa: E402
+from .reduce_extra import all, any  # noqa: E402,A004
+from .order_stats import median, mode  # noqa: E402
+from .cumulative import cumprod, cumsum, diff  # noqa: E402
+
+# (``norm`` is not in __all__: ``ops/__init__``'s star import would shadow the ``ops.norm``
+# module; portanet/__init__.py exports it)
+__all__ += ["all", "any", "prod", "logsumexp", "dist", "count_nonzero", "nansum",
+            "nanmean", "var_mean", "std_mean", "trace", "aminmax", "median", "mode", "cumsum",
+            "cumprod", "diff"]
+from .sampling import bernoulli, multinomial, randint_like  # noqa: E402
+
+__all__ += ["bernoulli", "multinomial", "randint_like"]
+from .pointwise import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh,  # noqa: E402
+                        asin, asinh, atan, atanh, logit, signbit)
+# add/sub with alpha and div with rounding_mode replace the two-argument forms above
+from .aliases import (absolute, add, addcdiv, addcmul, clamp_max, clamp_min, div, divide,  # noqa: E402,F811
+                      greater, greater_equal, less, less_equal, multiply, negative, not_equal,
+                      positive, rsub, sub, subtract)
+
+__all__ += ["asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
+            "arcsinh", "arccosh", "arctanh", "logit", "signbit", "rsub", "absolute", "negative",
+            "positive", "multiply", "subtract", "divide", "greater", "greater_equal", "less",
+            "less_equal", "not_equal"]
+from .cumulative import cummax, cummin, logcumsumexp  # noqa: E402
+
+__all__ += ["cummax", "cummin", "logcumsumexp"]
+from .order_stats import kthvalue, nanmedian, nanquantile, quantile  # noqa: E402
+
+__all__ += ["nanmedian", "kthvalue", "quantile", "nanquantile"]
