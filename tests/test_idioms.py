@@ -58,3 +58,19 @@ def test_softmax_dtype_casts_first(backend):
     out = pn.softmax(x, dim=1, dtype=pn.float32)
     assert out.dtype == pn.float32
     np.testing.assert_allclose(pn.to_numpy(out), _softmax_by_hand(np.array([[1.0, 2.0, 3.0]]), 1), rtol=1e-6)
+
+
+def test_one_hot_as_pytorch(backend):
+    F = pn.nn.functional
+    out = F.one_hot(pn.tensor([0, 2, 1]), 4)
+    assert out.dtype == pn.int64
+    np.testing.assert_array_equal(pn.to_numpy(out), np.eye(4, dtype=np.int64)[[0, 2, 1]])
+    assert F.one_hot(pn.tensor([[1], [0]])).shape == (2, 1, 2)     # num_classes = max + 1
+    with pytest.raises(TypeError, match="LongTensor, got float32"):
+        F.one_hot(pn.tensor([0.0]), 3)
+    with pytest.raises(ValueError, match=r"smaller than num_classes \(3\), got 3"):
+        F.one_hot(pn.tensor([0, 3]), 3)
+        pn.checks.flush()
+    with pytest.raises(ValueError, match="non-negative, got -1"):
+        F.one_hot(pn.tensor([-1, 0]), 3)
+        pn.checks.flush()

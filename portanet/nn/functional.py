@@ -51,3 +51,5 @@ from ..ops.volumetric import avg_pool3d, conv3d, max_pool3d  # noqa: F401,E402
 from ..ops.volumetric_extra import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: F401,E402
                                     conv_transpose3d)
 from ..ops.grid import affine_grid, grid_sample  # noqa: F401,E402
+# lead: F.one_hot
+from ..ops.onehot import one_hot  # noqa: F401,E402
