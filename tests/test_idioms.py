@@ -74,3 +74,28 @@ def test_one_hot_as_pytorch(backend):
     with pytest.raises(ValueError, match="non-negative, got -1"):
         F.one_hot(pn.tensor([-1, 0]), 3)
         pn.checks.flush()
+
+
+def test_assigning_graph_values_into_a_plain_tensor_passes_their_gradients(backend):
+    """``out = zeros(...); out[i] = f(w)`` (seq2seq decoders collect outputs this way) and
+    ``o.add_(f(v))``: the values' gradients reach ``w``/``v`` (they once got none: the
+    node took ``out`` itself as an input and then became ``out``'s history).  Worked by
+    hand: d/dw sum(2 w[0]) = 2 on row 0; o = 3v * v gives 6v; z = [0, u^2, u^2 + u]."""
+    w = pn.ones(5, 4, requires_grad=True)
+    out = pn.zeros(5, 4)
+    out[0] = w[0] * 2
+    out.sum().backward()
+    np.testing.assert_array_equal(pn.to_numpy(w.grad), np.vstack([np.full((1, 4), 2.0), np.zeros((4, 4))]))
+    v = pn.ones(3, requires_grad=True)
+    o = pn.zeros(3)
+    o.add_(v * 3)
+    o.mul_(v)
+    o.sum().backward()
+    np.testing.assert_array_equal(pn.to_numpy(v.grad), [6.0, 6.0, 6.0])
+    u = pn.ones(2, requires_grad=True)
+    z = pn.zeros(4)
+    z[1:3] = u * u
+    z.view(2, 2)[1].add_(u)
+    (z * pn.arange(4.0)).sum().backward()
+    np.testing.assert_array_equal(pn.to_numpy(z), [0.0, 1.0, 2.0, 1.0])
+    np.testing.assert_array_equal(pn.to_numpy(u.grad), [4.0, 7.0])

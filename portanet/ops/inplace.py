@@ -76,6 +76,8 @@ def _commit(self: Tensor, result: Tensor, why: str) -> Tensor:
             new = (SetItem.apply(base, result, index=index) if type(index) is tuple
                    else index.base_tensor(base, result))  # reshape/permute/diagonal
             _commit(base, new, why)
+        if self._node is None:
+            _cut_self_loop(result._node, self)
         self.array, self._node, self.requires_grad = result.array, result._node, True
         from ..autograd.version import bump
         bump(self, why)
@@ -83,6 +85,17 @@ def _commit(self: Tensor, result: Tensor, why: str) -> Tensor:
     new = set_at(xp, self.array, Ellipsis, result.array)
     self._set_inplace(new, why)
     return self
+
+
+def _cut_self_loop(node, self: Tensor) -> None:
+    """``self`` (no history, no grad wanted) is about to become ``node``'s output; where
+    ``node`` took ``self`` itself as an input, give it a stand-in holding the old value,
+    or the node would feed its gradient back into itself and backward would never reach
+    the other inputs (``out = zeros(n); out[0] = w * 2``: ``w`` got no gradient)."""
+    inputs = node.inputs
+    if any(t is self for t in inputs):
+        stand_in = Tensor.from_array(self.array, self._bk)
+        node.inputs = tuple(stand_in if t is self else t for t in inputs)
 
 
 def _inplace(fn, why):
