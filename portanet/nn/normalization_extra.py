@@ -20,18 +20,7 @@ from .module import Module
 from .normalization import _BatchNorm, _const
 from .parameter import Parameter
 
-__all__ = ["RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
-           "BatchNorm3d"]
-
-
-class BatchNorm3d(_BatchNorm):
-    """Batch normalization of ``(N, C, D, H, W)`` per channel.
-
-    Example:
-        >>> pn.nn.BatchNorm3d(4)(pn.randn(2, 4, 3, 3, 3)).shape
-        (2, 4, 3, 3, 3)
-    """
-    _dims = (5,)
+__all__ = ["RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]
 
 
 class RMSNorm(Module):
