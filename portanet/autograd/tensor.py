@@ -504,19 +504,31 @@ def _convert_between(t: Tensor, bk: Backend):
     return bk.asarray(t._bk.to_numpy(t.array))
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: Any = None) -> Tensor:
-    """Create a Tensor on the current backend (or ``backend``) from lists, scalars or arrays.
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, backend: Any = None, *,
+           device: Any = None, pin_memory: bool = False) -> Tensor:
+    """Create a Tensor on the current backend (or ``device``/``backend``) from lists,
+    scalars or arrays, as ``torch.tensor``.
 
     Args:
         data: nested lists, a scalar, a NumPy array or an array of the current backend.
         dtype: ``"float32"``, ``"float64"``, ``"int64"``, ... or a dtype object; Python
             floats default to float32, ints to int64.
         requires_grad: record operations for backward.
+        device: ``"cpu"``, ``"cuda[:i]"`` or a :class:`portanet.device` (PyTorch's
+            argument), resolved against the current backend as ``Tensor.to`` does.
+        pin_memory: accepted; no effect (see the README's DataLoader note).
 
     Example:
         >>> pn.tensor([[1.0, 2.0]], dtype="float64", requires_grad=True).shape
         (1, 2)
+        >>> pn.tensor([1, 2], device="cpu")
+        tensor([1, 2])
     """
+    if device is not None:
+        if backend is not None:
+            raise TypeError("tensor: give device= or backend=, not both")
+        from ..backend.devices import backend_for
+        backend = backend_for(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, backend=backend)
 
 

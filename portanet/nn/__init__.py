@@ -34,3 +34,6 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,  
 from .conv import ConvTranspose1d  # noqa: F401,E402
 from .volumetric import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, BatchNorm3d,  # noqa: F401,E402
                          Conv3d, ConvTranspose3d, MaxPool3d)
+# lead: nn.DataParallel on one device, and the nn.parallel module scripts import
+from . import parallel  # noqa: F401,E402
+from .parallel import DataParallel  # noqa: F401,E402

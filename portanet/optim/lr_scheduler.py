@@ -130,6 +130,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
+        if isinstance(step_size, float) and step_size.is_integer():
+            step_size = int(step_size)   # PyTorch's tutorials write StepLR(opt, 1.0, ...)
         self.step_size = A.positive_int("StepLR", "step_size", step_size)
         self.gamma = A.real("StepLR", "gamma", gamma, lo=0)
         super().__init__(optimizer, last_epoch)
