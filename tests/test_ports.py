@@ -34,11 +34,6 @@ BLOCKED: dict[str, tuple[str, str]] = {
     "transformer_lm": (r"ImportError: cannot import name 'dataset' from 'portanet\.utils\.data'.*",
                        "portanet.utils.data.dataset (the module), then StepLR(optimizer, 1.0) "
                        "(PyTorch accepts a float step_size)"),
-    "dcgan_faces": (r"ModuleNotFoundError: No module named 'portanet\.nn\.parallel'",
-                    "portanet.nn.parallel (the module), then pn.use_deterministic_algorithms"),
-    "seq2seq_translation": (r"TypeError: tensor\(\) got an unexpected keyword argument 'device'",
-                            "pn.tensor(..., device=), then the gradient of item assignment into a "
-                            "tensor that does not require grad (x = zeros(); x[i] = y: y gets none)"),
 }
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
