@@ -99,3 +99,24 @@ def test_assigning_graph_values_into_a_plain_tensor_passes_their_gradients(backe
     (z * pn.arange(4.0)).sum().backward()
     np.testing.assert_array_equal(pn.to_numpy(z), [0.0, 1.0, 2.0, 1.0])
     np.testing.assert_array_equal(pn.to_numpy(u.grad), [4.0, 7.0])
+
+
+def test_data_parallel_on_one_device_is_the_module_with_pytorchs_keys(backend):
+    pn.manual_seed(0)
+    inner = pn.nn.Linear(3, 2)
+    net = pn.nn.DataParallel(inner)
+    assert list(net.state_dict()) == ["module.weight", "module.bias"]
+    x = pn.randn(4, 3)
+    np.testing.assert_array_equal(pn.to_numpy(net(x)), pn.to_numpy(inner(x)))
+    from portanet.nn.parallel import data_parallel
+    np.testing.assert_array_equal(pn.to_numpy(data_parallel(inner, x)), pn.to_numpy(inner(x)))
+    with pytest.raises(NotImplementedError, match="splitting a batch over 2 devices.*distributed"):
+        pn.nn.DataParallel(inner, device_ids=[0, 1])
+
+
+def test_tensor_takes_device_as_pytorch(backend):
+    t = pn.tensor([1.0, 2.0], device="cpu", dtype=pn.float64)
+    assert t.dtype == pn.float64 and t.device == pn.device("cpu")
+    np.testing.assert_array_equal(pn.to_numpy(t), [1.0, 2.0])
+    with pytest.raises(TypeError, match="device= or backend="):
+        pn.tensor([1.0], device="cpu", backend="numpy")
