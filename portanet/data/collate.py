@@ -8,7 +8,8 @@ touch the host, so they run the same in the main process and in worker processes
 
 PyTorch's rules: Tensors and NumPy arrays are stacked along a new first dimension;
 NumPy scalars become a 1-D tensor of their dtype; Python ``int`` -> int64, ``float`` ->
-float64, ``bool`` -> bool; ``str``/``bytes`` stay a list; a mapping is collated per key
+float64, ``bool`` -> bool; ``str``/``bytes`` stay a list (a tuple inside a tuple/list
+sample, as PyTorch's transposition gives); a mapping is collated per key
 (its type kept), a namedtuple per field (its type kept), a tuple or list per position
 (a tuple gives a list, as in PyTorch).  Departure: samples of different sizes raise
 ``ValueError`` (PyTorch: ``RuntimeError``), with PyTorch's wording.
@@ -94,16 +95,16 @@ def collate_host(batch: list) -> Any:
     if isinstance(elem, int):
         return _numbers(batch)
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch        # as it came: a list, or a tuple inside a sequence (PyTorch's zip)
     if isinstance(elem, abc.Mapping):
         return _mapping(elem, {k: collate_host([d[k] for d in batch]) for k in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):   # a namedtuple keeps its type
-        return type(elem)(*(collate_host(list(s)) for s in zip(*batch)))
+        return type(elem)(*(collate_host(s) for s in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise ValueError("default_collate: each element in list of batch should be of equal size")
-        fields = [collate_host(list(s)) for s in zip(*batch)]
+        fields = [collate_host(s) for s in zip(*batch)]
         if isinstance(elem, (tuple, list)):
             return fields                                      # a tuple gives a list, as in PyTorch
         try:
