@@ -130,3 +130,12 @@ def test_concat_and_stack_datasets_as_pytorch():
     assert isinstance(a + b, tud.ConcatDataset) and len(a + b) == 5
     ys = [pn.to_numpy(y).tolist() for y, in tud.DataLoader(a + b, batch_size=2, shuffle=True, seed=0)]
     assert sorted(sum(ys, [])) == [0, 1, 5, 6, 7]
+
+
+def test_pytorchs_module_paths():
+    from portanet.utils.data.dataloader import DataLoader, default_collate
+    from portanet.utils.data.dataset import ConcatDataset, random_split
+    from portanet.utils.data.sampler import SubsetRandomSampler, WeightedRandomSampler
+    assert DataLoader is pn.data.DataLoader and default_collate is pn.data.default_collate
+    assert ConcatDataset is pn.data.ConcatDataset and random_split is pn.data.random_split
+    assert SubsetRandomSampler is tud.SubsetRandomSampler and WeightedRandomSampler is pn.data.WeightedRandomSampler

@@ -11,7 +11,7 @@ from ...data.worker import WorkerInfo, get_worker_info  # noqa: F401
 from ...data import (BatchSampler, ChainDataset, ConcatDataset, IterableDataset,  # noqa: F401
                      RandomSampler, Sampler, SequentialSampler, StackDataset, SubsetRandomSampler,
                      WeightedRandomSampler, default_convert)
-from . import distributed  # noqa: F401
+from . import dataloader, dataset, distributed, sampler  # noqa: F401
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset", "Subset", "random_split", "default_collate",
            "DistributedSampler", "get_worker_info", "WorkerInfo",
