@@ -47,6 +47,8 @@ def test_default_collate_and_convert_as_pytorch(backend):
         _on(backend, out)
     for name, case in REF["convert"].items():
         assert encode(tud.default_convert(build(case["in"]))) == case["out"], name
+    t = pn.ones(2, requires_grad=True)
+    assert tud.default_convert([t])[0] is t                # a Tensor as it is, as PyTorch
 
 
 @pytest.mark.parametrize("name", sorted(REF["collate_errors"]))

@@ -116,8 +116,8 @@ def collate_host(batch: list) -> Any:
 
 def convert_host(data: Any) -> Any:
     """PyTorch's ``default_convert`` on the host (one sample, ``batch_size=None``)."""
-    if isinstance(data, Tensor):
-        return HostTensor(_host(data), bool(data.requires_grad))
+    if isinstance(data, Tensor):       # as it is (a worker sends it home as a host array)
+        return data
     if isinstance(data, np.ndarray):
         return data if _text_array(data) else HostTensor(data)
     if isinstance(data, (np.bool_, np.number)):
