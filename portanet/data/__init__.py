@@ -7,10 +7,18 @@ Example:
     ...     pass
 """
 from . import datasets  # noqa: F401
-from .dataset import Dataset, Subset, TensorDataset, random_split  # noqa: F401
-from .loader import DataLoader, default_collate  # noqa: F401
+from .combined import ChainDataset, ConcatDataset, StackDataset  # noqa: F401
+from .collate import default_collate, default_convert  # noqa: F401
+from .dataset import Dataset, IterableDataset, Subset, TensorDataset, random_split  # noqa: F401
+from .loader import DataLoader  # noqa: F401
 from .sampler import DistributedSampler  # noqa: F401
-from .worker import get_worker_info  # noqa: F401
+from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: F401
+                       SubsetRandomSampler, WeightedRandomSampler)
+from .worker import WorkerInfo, get_worker_info  # noqa: F401
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
-           "DistributedSampler", "datasets", "get_worker_info"]
+           "DistributedSampler", "datasets", "get_worker_info",
+           # dataapi: torch.utils.data's surface
+           "IterableDataset", "ConcatDataset", "ChainDataset", "StackDataset", "default_convert",
+           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler", "WorkerInfo"]

@@ -19,7 +19,7 @@ import numpy as np
 from .. import random as _random
 from ..backend import to_numpy
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "random_split"]
 
 
 class Dataset:
@@ -39,6 +39,44 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other: "Dataset") -> "Dataset":
+        """``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch."""
+        from .combined import ConcatDataset
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of datasets that are a stream of samples: ``__iter__`` instead of indices.
+
+    The DataLoader iterates it (no sampler, no shuffle) and groups ``batch_size``
+    samples.  With ``num_workers > 0`` every worker iterates its own copy, so a dataset
+    that should not repeat its samples shards itself with :func:`get_worker_info`.
+
+    Example:
+        >>> class Range(pn.data.IterableDataset):
+        ...     def __init__(self, n): self.n = n
+        ...     def __iter__(self):
+        ...         info = pn.utils.data.get_worker_info()
+        ...         k, step = (0, 1) if info is None else (info.id, info.num_workers)
+        ...         return iter(range(k, self.n, step))
+        >>> [b.tolist() for b in pn.data.DataLoader(Range(5), batch_size=2)]
+        [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no indices")
+
+    def __len__(self) -> int:   # a subclass may define it (then len(loader) works)
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __add__(self, other: "Dataset") -> "Dataset":
+        """``a + b`` is ``ChainDataset([a, b])``, as in PyTorch."""
+        from .combined import ChainDataset
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):

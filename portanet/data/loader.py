@@ -16,10 +16,12 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import random as _random
-from ..staging import stager
 from ..backend import get_backend
-from .collate import default_collate, fetch, finish
-from .dataset import Dataset
+from .collate import default_collate, default_convert, fetch, finish
+from .dataset import Dataset, IterableDataset
+from .iterable import Exhausted, IterableFetcher, check_sampling
+from .loader_state import LoaderState
+from .samplers import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -37,21 +39,34 @@ def _mix(*values: int) -> int:
     return z >> 1
 
 
-class DataLoader:
+def _until_exhausted(next_batch) -> Iterator:
+    while not isinstance(batch := next_batch(), Exhausted):
+        yield batch
+
+
+class DataLoader(LoaderState):
     """Iterate over ``dataset`` in mini-batches of Tensors on the current backend.
 
     Args:
-        dataset: a :class:`Dataset` (e.g. :class:`TensorDataset`) holding host arrays.
-        batch_size: samples per batch (1: stochastic GD; ``len(dataset)``: full-batch GD).
-        shuffle: draw a new permutation at the start of every epoch.
+        dataset: a :class:`Dataset` (e.g. :class:`TensorDataset`) holding host arrays, or an
+            :class:`IterableDataset` (a stream: no sampler, no shuffle; see data/iterable.py).
+        batch_size: samples per batch (1: stochastic GD; ``len(dataset)``: full-batch GD);
+            ``None``: no batching, each sample converted by ``default_convert``.
+        shuffle: draw a new permutation at the start of every epoch (a
+            :class:`RandomSampler` on ``generator``).
+        sampler: an iterable of dataset indices with ``len()`` that decides each epoch's
+            order instead (e.g. :class:`RandomSampler`, :class:`WeightedRandomSampler`,
+            :class:`DistributedSampler`); it excludes ``shuffle``, as in PyTorch.
+        batch_sampler: an iterable of lists of indices with ``len()``, one list per batch;
+            excludes ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
+        collate_fn: called with the list of samples of a batch (with ``batch_size=None``:
+            with each sample); its result is yielded as it is. Default: PyTorch's
+            ``default_collate`` rules, computed on the host (see data/collate.py).
         drop_last: drop the last batch when it is smaller than ``batch_size``.
-        collate_fn: called with the list of samples of a batch; its result is yielded
-            as it is. Default: stack each field and make one Tensor per field.
-        seed: shuffle with a private stream seeded with ``seed``; default (``None``)
-            draws from the global stream set by ``pn.manual_seed``.
-        sampler: an iterable of dataset indices with ``len()`` that decides each
-            epoch's order instead (e.g. :class:`DistributedSampler`); it excludes
-            ``shuffle``, as in PyTorch.
+        generator: a :class:`pn.Generator` for the shuffling and the workers' base seed;
+            default the global stream set by ``pn.manual_seed``.
+        seed: (portanet) shuffle with a private ``Generator(seed)``; excludes ``generator``.
+        in_order: accepted; batches always come in order (which ``in_order=False`` allows).
         num_workers: worker processes that fetch and collate batches ahead of the
             training loop (0: in the main process).  The batches and their order are
             the same as without workers; see :mod:`portanet.data.multiprocess` for the
@@ -93,14 +108,16 @@ class DataLoader:
         16
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn: Callable[[list], Any] | None = None,
-                 seed: int | None = None, sampler: Any = None, *, num_workers: int = 0,
-                 prefetch_factor: int | None = None, persistent_workers: bool = False,
-                 worker_init_fn: Callable[[int], None] | None = None, timeout: float = 0,
-                 multiprocessing_context: Any = None, pin_memory: bool = False,
-                 pin_memory_device: str = ""):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
+                 collate_fn: Callable[[list], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None, multiprocessing_context: Any = None,
+                 generator: _random.Generator | None = None, *, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True,
+                 seed: int | None = None):
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
         self._check_workers(num_workers, prefetch_factor, persistent_workers, timeout, worker_init_fn)
         self.num_workers = num_workers
@@ -111,39 +128,69 @@ class DataLoader:
             from .multiprocess import context
             context(multiprocessing_context)
         self.pin_memory, self.pin_memory_device = bool(pin_memory), pin_memory_device
+        self.in_order = bool(in_order)   # batches always come in order (allowed either way)
         self._pool = None     # the persistent workers
-        if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
-        if sampler is not None and not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
-            raise TypeError(f"DataLoader: sampler must be an iterable of indices with len(), "
-                            f"got {type(sampler).__name__}")
-        self.sampler = sampler
+        self._iterable = isinstance(dataset, IterableDataset)
+        shuffle = check_sampling(self._iterable, batch_size, shuffle, sampler, batch_sampler, drop_last)
+        if generator is not None and seed is not None:
+            raise ValueError("DataLoader: pass generator= or seed=, not both")
+        if generator is not None and not isinstance(generator, _random.Generator):
+            raise TypeError(f"DataLoader: generator must be a portanet Generator (pn.Generator) or None, "
+                            f"got {type(generator).__name__}")
         self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = bool(shuffle)
+        self._sampler, self._batch_sampler = sampler, batch_sampler   # the user's, or None
+        self.batch_size = None if batch_sampler is not None else batch_size
+        self.shuffle = shuffle
         self.drop_last = bool(drop_last)
-        self.collate_fn = collate_fn
+        self._collate = collate_fn      # None: default collation on the host
+        auto = batch_sampler is not None or batch_size is not None
+        self.collate_fn = collate_fn or (default_collate if auto else default_convert)
         self.seed = seed
-        self.generator = None if seed is None else _random.Generator(seed)
+        self.generator = generator if seed is None else _random.Generator(seed)
+        # PyTorch's attributes: the sampler and batch sampler in use
+        if sampler is None and not self._iterable:
+            sampler = (RandomSampler(dataset, generator=self.generator) if shuffle
+                       else SequentialSampler(dataset))
+        self.sampler = sampler
+        if batch_sampler is None and batch_size is not None and not self._iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, self.drop_last)
+        self.batch_sampler = batch_sampler
         self.epoch = 0                # epochs started
         self._taken = 0               # batches yielded in the current epoch
         self._in_epoch = False
         self._epoch_rng: dict | None = None   # stream state this epoch's permutation came from
         self._pending: tuple | None = None    # (order, start batch) restored by load_state_dict
 
-    def _n(self) -> int:
-        return len(self.sampler) if self.sampler is not None else len(self.dataset)
+    def _length(self) -> int | None:
+        """The dataset's length (None: an IterableDataset without one)."""
+        try:
+            return len(self.dataset)
+        except TypeError:
+            if self._iterable:
+                return None
+            raise
 
     def __len__(self) -> int:
-        n = self._n()
+        if self._batch_sampler is not None:
+            return len(self._batch_sampler)
+        n = len(self._sampler) if self._sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _gen(self) -> _random.Generator:
         return self.generator if self.generator is not None else _random.default_generator
 
-    def _order(self, rng_state: dict | None, n: int):
-        if self.sampler is not None:
-            return np.fromiter(iter(self.sampler), dtype=np.int64, count=len(self.sampler))
+    def _order(self, rng_state: dict | None, n: int, replay: bool = False):
+        """The epoch's plan: an index array (None: 0..n-1) or, with a batch_sampler, a list of
+        index arrays.  ``replay``: the interrupted epoch's, after a state was loaded."""
+        if self._batch_sampler is not None:
+            bs = self._batch_sampler
+            groups = bs._replay_batches() if replay and hasattr(bs, "_replay_batches") else iter(bs)
+            return [np.asarray(list(b), dtype=np.int64).reshape(-1) for b in groups]
+        if self._sampler is not None:
+            again = getattr(self._sampler, "_replay_order", None) if replay else None
+            return np.fromiter(again() if again is not None else iter(self._sampler), dtype=np.int64)
         if rng_state is None:
             return None
         g = _random.Generator()
@@ -151,20 +198,23 @@ class DataLoader:
         return _random.permutation(n, generator=g)
 
     def __iter__(self) -> Iterator:
-        n, bs = len(self.dataset), self.batch_size
+        n = None if self._iterable else len(self.dataset)
         if self._pending is not None:
             order, start = self._pending
             self._pending = None
         else:
-            self._epoch_rng = self._gen().get_state() if self.shuffle else None
-            order = _random.permutation(n, generator=self._gen()) if self.shuffle else None
-            if self.sampler is not None:
+            random_order = self.shuffle and self._sampler is None
+            self._epoch_rng = self._gen().get_state() if random_order else None
+            order = _random.permutation(n, generator=self._gen()) if random_order else None
+            if self._sampler is not None or self._batch_sampler is not None:
                 order = self._order(None, n)
             start = 0
             self.epoch += 1
             self._taken = 0
         self._in_epoch = True
-        return self._batches(order, start, n, bs)
+        if self._iterable:
+            return self._iterable_batches(start)
+        return self._batches(order, start, n, self.batch_size)
 
     @staticmethod
     def _check_workers(num_workers, prefetch_factor, persistent_workers, timeout, worker_init_fn):
@@ -186,10 +236,34 @@ class DataLoader:
         if worker_init_fn is not None and not callable(worker_init_fn):
             raise TypeError(f"DataLoader: worker_init_fn must be callable, got {type(worker_init_fn).__name__}")
 
-    def _tasks(self, order, start: int, n: int, bs: int):
-        for b in range(start, len(self)):
+    def _tasks(self, order, start: int, n: int, bs: int | None):
+        """``(batch number, indices)`` from ``start``; the indices are one int without batching."""
+        if isinstance(order, list):                   # a batch_sampler's batches
+            yield from ((b, order[b]) for b in range(start, len(order)))
+            return
+        total = n if order is None else len(order)
+        if bs is None:
+            yield from ((b, b if order is None else int(order[b])) for b in range(start, total))
+            return
+        for b in range(start, total // bs if self.drop_last else -(-total // bs)):
             yield b, (order[b * bs:(b + 1) * bs] if order is not None
                       else np.arange(b * bs, min(n, (b + 1) * bs)))
+
+    def _iterable_batches(self, start: int) -> Iterator:
+        """An IterableDataset's batches, skipping the ``start`` already taken (a resume)."""
+        bk = get_backend()
+        if self.num_workers:
+            source = self._worker_iterable()
+        else:
+            fetcher = IterableFetcher(self.batch_size, self.drop_last)
+            source = _until_exhausted(lambda: fetcher(self.dataset, self.epoch, self._collate))
+        b = 0
+        for host in source:
+            b += 1
+            if b > start:
+                self._taken = b
+                yield finish(host, self._collate, bk)
+        self._in_epoch = False
 
     def _batches(self, order, start: int, n: int, bs: int) -> Iterator:
         if self.num_workers:
@@ -198,26 +272,23 @@ class DataLoader:
         bk = get_backend()
         for b, idx in self._tasks(order, start, n, bs):
             self._taken = b + 1
-            batch = fetch(self.dataset, idx, self.collate_fn)
-            yield batch if self.collate_fn is not None else finish(batch, None, bk)
+            yield finish(fetch(self.dataset, idx, self._collate), self._collate, bk)
         self._in_epoch = False
 
-    def _worker_batches(self, order, start: int, n: int, bs: int) -> Iterator:
+    def _workers(self, fetcher):
         from .multiprocess import WorkerPool
-        bk = get_backend()
         pool = self._pool
         if pool is None or not pool.alive:
             gen = self._gen()
-            pool = WorkerPool(self, fetch, _mix(gen.initial_seed(), gen.offset, self.epoch))
+            pool = WorkerPool(self, fetcher, _mix(gen.initial_seed(), gen.offset, self.epoch))
             if self.persistent_workers:
                 self._pool = pool
-        b = start
+        return pool
+
+    def _guarded(self, pool, results) -> Iterator:
+        """``results`` of ``pool``; the workers stop at the end unless persistent, and on any error."""
         try:
-            for host in pool.run(self._tasks(order, start, n, bs)):
-                b += 1
-                self._taken = b
-                yield finish(host, self.collate_fn, bk)
-            self._in_epoch = False
+            yield from results
         except GeneratorExit:  # the loop was left early: persistent workers stay
             raise
         except BaseException:
@@ -227,99 +298,16 @@ class DataLoader:
             if not self.persistent_workers:
                 pool.shutdown()
 
-    def state_dict(self) -> dict:
-        """The loader's position: plain Python values, for a training checkpoint.
+    def _worker_batches(self, order, start: int, n: int, bs: int | None) -> Iterator:
+        bk = get_backend()
+        pool = self._workers(fetch)
+        b = start
+        for host in self._guarded(pool, pool.run(self._tasks(order, start, n, bs))):
+            b += 1
+            self._taken = b
+            yield finish(host, self._collate, bk)
+        self._in_epoch = False
 
-        Example:
-            >>> state = loader.state_dict()      # e.g. mid-epoch
-            >>> other.load_state_dict(state)     # `for b in other` continues that epoch
-        """
-        return {"epoch": self.epoch, "batches_taken": self._taken, "in_epoch": self._in_epoch,
-                "epoch_rng": self._epoch_rng, "length": len(self.dataset),
-                "batch_size": self.batch_size, "shuffle": self.shuffle,
-                "generator": None if self.generator is None else self.generator.get_state(),
-                "sampler": self._sampler_state()}
-
-    def _sampler_state(self) -> dict | None:
-        s = self.sampler
-        if s is None:
-            return None
-        state = {"length": len(s), "replicas": int(getattr(s, "num_replicas", 1)),
-                 "total_size": int(getattr(s, "total_size", len(s)))}
-        if hasattr(s, "state_dict"):
-            state["state"] = s.state_dict()
-        return state
-
-    def _check_division(self, saved: dict | None) -> list:
-        """How the saved sampler's division of the data differs from this one's."""
-        mine = self._sampler_state()
-        if (saved is None) != (mine is None):
-            return [f"the state was saved {'without' if saved is None else 'with'} a sampler, "
-                    f"this loader has {'one' if mine is not None else 'none'}"]
-        if saved is None:
-            return []
-        r0, r1 = saved["replicas"], mine["replicas"]
-        b0 = saved.get("batch_size", self.batch_size)
-        if b0 * r0 != self.batch_size * r1 or saved["total_size"] != mine["total_size"]:
-            return [f"the data would be divided differently: the state was saved by {r0} rank(s) x "
-                    f"batch {b0} (global batch {b0 * r0}, epoch of {saved['total_size']} samples), "
-                    f"this run has {r1} rank(s) x batch {self.batch_size} (global batch "
-                    f"{self.batch_size * r1}, epoch of {mine['total_size']} samples)"]
-        return []
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore :meth:`state_dict`; an interrupted epoch resumes at its next batch.
-
-        Everything (settings, sampler, seed, position) is checked before anything
-        changes: a refused state leaves the loader and its sampler as they were.
-        """
-        self._prepare_load_state_dict(state)()
-
-    def _prepare_load_state_dict(self, state: dict):
-        """Check ``state``, changing nothing; returns the function that applies it."""
-        name = "DataLoader.load_state_dict"
-        keys = ("epoch", "batches_taken", "in_epoch", "epoch_rng", "generator")
-        if not isinstance(state, dict) or any(k not in state for k in keys):
-            got = sorted(state) if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"{name}: expected the dict DataLoader.state_dict() returns, with "
-                             f"{', '.join(keys)}; got {got}")
-        mine = {"length": len(self.dataset), "batch_size": self.batch_size, "shuffle": self.shuffle}
-        saved_sampler = state.get("sampler")
-        if saved_sampler is not None and self.sampler is not None:
-            del mine["batch_size"]   # may differ with the number of ranks: checked as a division
-            saved_sampler = {**saved_sampler, "batch_size": state.get("batch_size")}
-        diff = [f"{k} {state.get(k)!r} in the state, {v!r} here" for k, v in mine.items() if state.get(k) != v]
-        diff += self._check_division(saved_sampler)
-        if diff:
-            raise ValueError(f"{name}: " + "; ".join(diff))
-        if (state["generator"] is None) != (self.generator is None):
-            raise ValueError(f"{name}: the state was saved by a loader "
-                             f"{'without' if state['generator'] is None else 'with'} a seed, this one is "
-                             f"{'seeded' if self.generator is not None else 'unseeded'}")
-        steps = []
-        if saved_sampler is not None and "state" in saved_sampler and hasattr(self.sampler, "load_state_dict"):
-            prepare = stager(self.sampler)
-            if prepare is not None:
-                steps.append(prepare(saved_sampler["state"]))
-            else:
-                steps.append(lambda: self.sampler.load_state_dict(saved_sampler["state"]))
-        if self.generator is not None:
-            steps.append(self.generator._prepare_load_state_dict(state["generator"]))
-        try:
-            epoch, taken = int(state["epoch"]), int(state["batches_taken"])
-            epoch_rng = state["epoch_rng"]
-            if epoch_rng is not None:
-                _random.Generator()._prepare_load_state_dict(epoch_rng)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{name}: the position in the state is not valid: {e}") from None
-        resume = bool(state["in_epoch"]) and taken < len(self)
-
-        def commit():
-            for step in steps:
-                step()
-            self.epoch, self._taken, self._epoch_rng = epoch, taken, epoch_rng
-            self._in_epoch = False
-            self._pending = None
-            if resume:   # the order of the interrupted epoch (a sampler's, restored above)
-                self._pending = (self._order(epoch_rng, len(self.dataset)), taken)
-        return commit
+    def _worker_iterable(self) -> Iterator:
+        pool = self._workers(IterableFetcher(self.batch_size, self.drop_last))
+        return self._guarded(pool, pool.run_iterable())

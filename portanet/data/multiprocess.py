@@ -96,7 +96,7 @@ class WorkerPool:
         for i in range(n):
             iq = ctx.Queue()
             p = ctx.Process(target=worker_loop, daemon=True, name=f"DataLoader worker {i}",
-                            args=(loader.dataset, iq, self.result_queue, fetch, loader.collate_fn,
+                            args=(loader.dataset, iq, self.result_queue, fetch, loader._collate,
                                   i, n, base_seed + i, loader.worker_init_fn, os.getpid()))
             p.start()
             self.index_queues.append(iq)
@@ -164,3 +164,43 @@ class WorkerPool:
             if isinstance(data, ExceptionWrapper):
                 data.reraise()
             yield data
+
+    def run_iterable(self):
+        """Yield an IterableDataset's host batches: requests round-robin over the workers
+        whose iterator is not exhausted, results in request order (see data/iterable.py)."""
+        from .iterable import Exhausted
+        self._token += 1
+        token, n, cap = self._token, self.num_workers, self.prefetch * self.num_workers
+        active = [True] * n
+        order: list[tuple[int, int]] = []   # (request number, worker) in flight, in order
+        ready: dict = {}
+        nxt = sent = 0
+
+        def refill():
+            nonlocal nxt, sent
+            while len(order) < cap and any(active):
+                while not active[nxt % n]:
+                    nxt += 1
+                w = nxt % n
+                nxt += 1
+                self.index_queues[w].put((token, sent, token))   # the epoch key: a fresh iterator
+                order.append((sent, w))
+                sent += 1
+
+        refill()
+        while order:
+            want, w = order[0]
+            since = time.monotonic()
+            while want not in ready:
+                tok, b, data = self._get(since)
+                if tok == token:
+                    ready[b] = data
+            order.pop(0)
+            data = ready.pop(want)
+            if isinstance(data, Exhausted):
+                active[w] = False
+            refill()
+            if isinstance(data, ExceptionWrapper):
+                data.reraise()
+            if not isinstance(data, Exhausted):
+                yield data

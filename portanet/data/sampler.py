@@ -26,6 +26,7 @@ from typing import Iterator
 import numpy as np
 
 from .. import random as _random
+from .samplers import Sampler
 
 __all__ = ["DistributedSampler"]
 
@@ -41,7 +42,7 @@ def _world(num_replicas: int | None, rank: int | None) -> tuple[int, int]:
             comm.rank() if rank is None else rank)
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler):
     """Indices of one rank's share of ``dataset`` (``torch.utils.data.DistributedSampler``).
 
     Args:

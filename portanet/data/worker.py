@@ -17,6 +17,7 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import os
 import queue
 import random
@@ -107,7 +108,7 @@ def to_host(obj: Any) -> Any:
     if isinstance(obj, (tuple, list)):
         return type(obj)(to_host(o) for o in obj)
     if isinstance(obj, dict):
-        return {k: to_host(v) for k, v in obj.items()}
+        return _remap(obj, to_host)
     return obj
 
 
@@ -121,8 +122,18 @@ def from_host(obj: Any, bk) -> Any:
     if isinstance(obj, (tuple, list)):
         return type(obj)(from_host(o, bk) for o in obj)
     if isinstance(obj, dict):
-        return {k: from_host(v, bk) for k, v in obj.items()}
+        return _remap(obj, lambda v: from_host(v, bk))
     return obj
+
+
+def _remap(obj: dict, f) -> dict:
+    """``f`` applied to the values, in ``obj``'s dict type (OrderedDict, defaultdict ...)."""
+    values = {k: f(v) for k, v in obj.items()}
+    if type(obj) is dict:
+        return values
+    clone = copy.copy(obj)
+    clone.update(values)
+    return clone
 
 
 def worker_loop(dataset, index_queue, result_queue, fetch, collate_fn, worker_id: int,
