@@ -28,13 +28,7 @@ RTOL = 2e-4
 # torchapi): (the error they stop with, as a regex; what is missing, first name first).
 # Until then the losses recorded before the stop are compared, and the test is an
 # expected failure that names the missing piece.
-BLOCKED: dict[str, tuple[str, str]] = {
-    # transformer topic: the four tutorials below match PyTorch to the end (checked on numpy,
-    # torch and array_api_strict) once these names exist; each stops before its first loss
-    "transformer_lm": (r"ImportError: cannot import name 'dataset' from 'portanet\.utils\.data'.*",
-                       "portanet.utils.data.dataset (the module), then StepLR(optimizer, 1.0) "
-                       "(PyTorch accepts a float step_size)"),
-}
+BLOCKED: dict[str, tuple[str, str]] = {}   # every port runs to the end today
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
