@@ -120,3 +120,14 @@ def test_tensor_takes_device_as_pytorch(backend):
     np.testing.assert_array_equal(pn.to_numpy(t), [1.0, 2.0])
     with pytest.raises(TypeError, match="device= or backend="):
         pn.tensor([1.0], device="cpu", backend="numpy")
+
+
+def test_sum_takes_dtype_as_pytorch(backend):
+    x = pn.tensor([1, 2, 4], dtype=pn.int32)
+    assert x.sum().dtype == pn.int64                       # PyTorch: integer sums are int64
+    s = x.sum(dtype=pn.float64)
+    assert s.dtype == pn.float64 and s.item() == 7.0
+    w = pn.tensor([0.5, 1.5], requires_grad=True)
+    pn.sum(w * w, dim=0, dtype=pn.float64).backward()
+    assert w.grad.dtype == pn.float32
+    np.testing.assert_array_equal(pn.to_numpy(w.grad), [1.0, 3.0])

@@ -115,12 +115,20 @@ def _axis(axis, dim, a=None, who: str = ""):
     return axis
 
 
-def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them).
+def sum(a: Tensor, axis=None, keepdims: bool = False, *, dim=None, keepdim=None,  # noqa: A001
+        dtype=None) -> Tensor:
+    """Sum over ``axis`` (``dim``/``keepdim`` accepted as PyTorch spells them); ``dtype``
+    casts the input first, as PyTorch's.
 
     A bool tensor sums to an int64 count, as in PyTorch (``(pred == y).sum()``); the
     Array API refuses bool in ``sum``.
+
+    Example:
+        >>> pn.tensor([True, False, True]).sum()
+        tensor(2)
     """
+    if dtype is not None:
+        a = a.to(dtype)
     xp = a._bk.xp
     if a.array.dtype == xp.bool:
         a = Tensor.from_array(xp.astype(a.array, xp.int64), a._bk)
