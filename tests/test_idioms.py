@@ -131,3 +131,16 @@ def test_sum_takes_dtype_as_pytorch(backend):
     pn.sum(w * w, dim=0, dtype=pn.float64).backward()
     assert w.grad.dtype == pn.float32
     np.testing.assert_array_equal(pn.to_numpy(w.grad), [1.0, 3.0])
+
+
+def test_steplr_takes_an_integral_float_step_size_as_the_tutorials_write(backend):
+    opt = pn.optim.SGD([pn.nn.Parameter(pn.ones(1))], lr=1.0)
+    sched = pn.optim.lr_scheduler.StepLR(opt, 1.0, gamma=0.5)   # "Language Modeling" tutorial
+    lrs = []
+    for _ in range(3):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+    assert lrs == [0.5, 0.25, 0.125] and sched.step_size == 1
+    with pytest.raises(TypeError, match="step_size must be a positive integer, got float 1.5"):
+        pn.optim.lr_scheduler.StepLR(opt, 1.5)
